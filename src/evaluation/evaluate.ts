@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
+import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
+import { maskedMeanLoss } from '../tasks/losses.js';
+
+/** One task's evaluation: mean loss over labelled examples and every metric. */
+export interface TaskEvaluation {
+  loss: number;
+  metrics: Record<string, number>;
+  /** Number of labelled examples the figures are computed on. */
+  examples: number;
+}
+
+export type Evaluation = Record<string, TaskEvaluation>;
+
+/**
+ * Evaluate every task of a model on a data set (inference mode: no dropout, batch-norm
+ * moving statistics). Examples without a label for a task count for nothing in that
+ * task's loss and metrics.
+ */
+export function evaluate(model: MultiTaskModel, data: ArrayDataset, batchSize = 512): Evaluation {
+  const tasks = model.tasks;
+  const accumulators = tasks.map((t) => t.metrics.map((m) => m.create()));
+  const lossSums = tasks.map(() => 0);
+  const counts = tasks.map(() => 0);
+  for (const batch of data.batches({ batchSize })) {
+    const results = tf.tidy(() => {
+      const outputs = model.forward(batch.x, false);
+      return tasks.map((t) => {
+        const out = outputs[t.name]!;
+        const loss = maskedMeanLoss(t.exampleLosses(out, batch.labels[t.name]!), batch.masks[t.name]!);
+        return { loss, predictions: t.activate(out) };
+      });
+    });
+    tasks.forEach((t, i) => {
+      const { loss, predictions } = results[i]!;
+      const n = batch.labelled[t.name] ?? 0;
+      lossSums[i]! += loss.dataSync()[0]! * n;
+      counts[i]! += n;
+      const labels = batch.labels[t.name]!.dataSync() as Float32Array;
+      const mask = batch.masks[t.name]!.dataSync() as Float32Array;
+      const preds = predictions.dataSync() as Float32Array;
+      for (const acc of accumulators[i]!) acc.update(labels, preds, mask, t.labelWidth, t.outputSize);
+      loss.dispose();
+      predictions.dispose();
+    });
+    disposeBatch(batch);
+  }
+  const out: Evaluation = {};
+  tasks.forEach((t, i) => {
+    const metrics: Record<string, number> = {};
+    t.metrics.forEach((m, k) => (metrics[m.name] = accumulators[i]![k]!.result()));
+    out[t.name] = { loss: counts[i]! > 0 ? lossSums[i]! / counts[i]! : NaN, metrics, examples: counts[i]! };
+  });
+  return out;
+}

@@ -1,0 +1,81 @@
+import { hardSharing } from '../architectures/hardSharing.js';
+import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
+import { MtlError } from '../errors.js';
+import { createTask } from '../tasks/createTask.js';
+import type { Task } from '../tasks/task.js';
+import { Adam } from '../training/optimizers/adam.js';
+import type { Optimizer } from '../training/optimizers/optimizer.js';
+import { Sgd } from '../training/optimizers/sgd.js';
+import type { WeightingMethod } from '../weighting/method.js';
+import { getWeightingMethod } from '../weighting/registry.js';
+import type { ExperimentConfig } from './config.js';
+
+/** Resolve the experiment's tasks (all of them, or the named subset for a single-task baseline). */
+export function buildTasks(config: ExperimentConfig, only?: readonly string[]): Task[] {
+  return config.tasks
+    .map((t, i) => ({ spec: t, i }))
+    .filter(({ spec }) => !only || only.includes(spec.name))
+    .map(({ spec, i }) =>
+      createTask(
+        {
+          name: spec.name,
+          kind: spec.kind as Task['kind'],
+          ...(spec.classes !== undefined ? { classes: Array.isArray(spec.classes) ? spec.classes.length : spec.classes } : {}),
+          ...(spec.outputs !== undefined ? { outputs: spec.outputs } : {}),
+          ...(spec.head ? { head: spec.head } : {}),
+          ...(spec.metrics ? { metrics: spec.metrics } : {}),
+        },
+        `tasks[${i}]`,
+      ),
+    );
+}
+
+/** Build the multi-task model the experiment describes. */
+export function buildModel(config: ExperimentConfig, tasks: readonly Task[], inputShape: readonly number[]): MultiTaskModel {
+  switch (config.model.architecture) {
+    case 'hard-sharing':
+      return hardSharing({ tasks, inputShape, encoder: config.model.encoder });
+    default:
+      throw new MtlError({
+        code: 'config.unknown_architecture',
+        path: 'model.architecture',
+        expected: '"hard-sharing"',
+        found: `"${config.model.architecture as string}"`,
+      });
+  }
+}
+
+/** Build the optimizer the experiment describes (state keyed by variable). */
+export function buildOptimizer(config: ExperimentConfig): Optimizer {
+  const o = config.training.optimizer;
+  const shared = o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {};
+  switch (o.type) {
+    case 'adam':
+    case 'adamw':
+      return new Adam({
+        ...shared,
+        ...(o.beta1 !== undefined ? { beta1: o.beta1 } : {}),
+        ...(o.beta2 !== undefined ? { beta2: o.beta2 } : {}),
+        ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}),
+        decoupled: o.type === 'adamw',
+      });
+    case 'sgd':
+      return new Sgd({ ...shared, ...(o.momentum !== undefined ? { momentum: o.momentum } : {}), ...(o.nesterov !== undefined ? { nesterov: o.nesterov } : {}) });
+  }
+}
+
+/** The weighting method and its resolved options; bad names and options fail here, before any training. */
+export function buildWeighting(config: ExperimentConfig, taskNames: readonly string[]): { method: WeightingMethod<unknown, unknown>; options: unknown } {
+  const method = getWeightingMethod(config.weighting.method) as WeightingMethod<unknown, unknown>;
+  const options = method.resolveOptions(config.weighting.options, { taskNames, seed: config.seed });
+  const mode = config.weighting.gradientMode;
+  if (mode && method.needs !== 'losses' && !method.gradientModes.includes(mode)) {
+    throw new MtlError({
+      code: 'config.incompatible',
+      path: 'weighting.gradientMode',
+      expected: `one of [${method.gradientModes.join(', ')}] for method "${method.name}"`,
+      found: `"${mode}"`,
+    });
+  }
+  return { method, options };
+}

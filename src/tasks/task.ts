@@ -1,0 +1,76 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * What a task predicts:
+ * - `binary`: one logit, label 0/1, sigmoid cross-entropy;
+ * - `multiclass`: `classes` logits, label = class index, softmax cross-entropy;
+ * - `multilabel`: `outputs` independent logits, labels 0/1 each, sigmoid cross-entropy;
+ * - `regression`: `outputs` real values, mean squared error.
+ */
+export type TaskKind = 'binary' | 'multiclass' | 'multilabel' | 'regression';
+
+export const TASK_KINDS: readonly TaskKind[] = ['binary', 'multiclass', 'multilabel', 'regression'];
+
+/** The task-specific head: a small MLP on the shared representation. */
+export interface HeadSpec {
+  /** Hidden layer widths (ReLU) before the output layer. @defaultValue [] */
+  hidden?: number[];
+  /** Dropout rate after each hidden layer. @defaultValue 0 */
+  dropout?: number;
+}
+
+/** A task as data, as written in an experiment file. `N` is the task name, so names type-check as a literal union. */
+export interface TaskSpec<N extends string = string> {
+  name: N;
+  kind: TaskKind;
+  /** Number of classes, for `multiclass`. */
+  classes?: number;
+  /** Output width for `multilabel` (number of labels) and `regression`. @defaultValue 1 */
+  outputs?: number;
+  head?: HeadSpec;
+  /**
+   * Metrics reported for the task; the first is the task's main metric (used for Δm
+   * and early stopping unless told otherwise). Defaults per kind: multiclass
+   * `accuracy`; binary `auc`, `accuracy`; multilabel `f1`, `accuracy`; regression `mse`, `mae`.
+   */
+  metrics?: string[];
+}
+
+/** Whether a bigger metric value is better. */
+export type MetricDirection = 'higher' | 'lower';
+
+/**
+ * A metric accumulated over an evaluation pass on the host: `update` gets one batch's
+ * labels, predictions (after the output activation: probabilities for classification)
+ * and mask as flat typed arrays; `result` gives the value.
+ */
+export interface Metric {
+  readonly name: string;
+  readonly direction: MetricDirection;
+  create(): MetricAccumulator;
+}
+
+export interface MetricAccumulator {
+  update(labels: Float32Array, predictions: Float32Array, mask: Float32Array, width: number, outputWidth: number): void;
+  /** The metric over everything seen; NaN when nothing was seen. */
+  result(): number;
+}
+
+/** A resolved task: its spec plus the loss and metrics the trainer and evaluator use. */
+export interface Task<N extends string = string> {
+  readonly name: N;
+  readonly kind: TaskKind;
+  /** Width of the head's output (logits or values). */
+  readonly outputSize: number;
+  /** Width of one example's label (1 for binary and multiclass). */
+  readonly labelWidth: number;
+  readonly head: Required<HeadSpec>;
+  readonly metrics: readonly Metric[];
+  /**
+   * Per-example loss, shape [batch], from head outputs (logits for classification)
+   * and labels [batch, labelWidth]. Masking is applied by {@link maskedMeanLoss}.
+   */
+  exampleLosses(outputs: tf.Tensor2D, labels: tf.Tensor2D): tf.Tensor1D;
+  /** Output activation turning head outputs into predictions (probabilities or values). */
+  activate(outputs: tf.Tensor2D): tf.Tensor2D;
+}

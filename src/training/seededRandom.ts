@@ -1,0 +1,46 @@
+import { Random, type RandomState } from './random.js';
+
+/**
+ * TensorFlow.js draws every unseeded random number it needs (weight initialisers,
+ * dropout masks, random ops) from a seed taken from `Math.random`. Installing a seeded
+ * generator as `Math.random` therefore makes model building and training reproducible
+ * from one seed, and saving its state makes a resumed run continue the same stream.
+ */
+let active: Random | null = null;
+const original = Math.random;
+
+/** Route Math.random (and so tfjs's randomness) through a seeded generator. */
+export function installSeededRandom(seedOrState: number | RandomState): Random {
+  active = new Random(seedOrState);
+  const r = active;
+  Math.random = () => r.next();
+  return r;
+}
+
+/** Put back the platform's Math.random. */
+export function uninstallSeededRandom(): void {
+  active = null;
+  Math.random = original;
+}
+
+/** State of the installed generator, for checkpoints; undefined when none is installed. */
+export function seededRandomState(): RandomState | undefined {
+  return active?.state();
+}
+
+/**
+ * Remember the generator's position so a computation can be replayed with the same
+ * random draws (the same dropout masks in a repeated forward pass).
+ */
+export function snapshotRandom(): { restore(): void } {
+  const saved = active?.state();
+  return {
+    restore() {
+      if (saved && active) {
+        const r = new Random(saved);
+        active = r;
+        Math.random = () => r.next();
+      }
+    },
+  };
+}
