@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { hardSharing } from '../../src/architectures/hardSharing.js';
+import { ArrayDataset, disposeBatch } from '../../src/data/dataset.js';
+import { Adam } from '../../src/training/optimizers/adam.js';
+import { Sgd } from '../../src/training/optimizers/sgd.js';
+import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { trainStep } from '../../src/training/trainStep.js';
+import { equalWeighting } from '../../src/weighting/equal.js';
+import type { WeightingMethod } from '../../src/weighting/method.js';
+import { toyData } from '../helpers.js';
+
+const method = equalWeighting as WeightingMethod<unknown, unknown>;
+
+test('a task with no label in the batch gets no update and its optimizer state is untouched', () => {
+  installSeededRandom(1);
+  const { data, tasks } = toyData(64);
+  // Make task b unlabelled everywhere in the first 32 rows.
+  const mask = new Uint8Array(64).fill(1);
+  mask.fill(0, 0, 32);
+  const d = new ArrayDataset(data.features, { a: data.targets.a!, b: { ...data.targets.b!, mask } });
+  const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [8] } });
+  const optimizer = new Adam();
+  const headB = model.taskVariables.b!;
+  const headA = model.taskVariables.a!;
+  const beforeB = headB.map((v) => v.dataSync().slice());
+  const beforeA = headA.map((v) => v.dataSync().slice());
+  const beforeShared = model.sharedVariables.map((v) => v.dataSync().slice());
+  const [batch] = [...d.batches({ batchSize: 32 })]; // rows 0..31: no label for b
+  assert.equal(batch!.labelled.b, 0);
+  const result = trainStep(batch!, {
+    model, optimizer, method, methodOptions: {}, methodState: null, lastWeights: [1, 1],
+    learningRate: 0.01, gradientMode: 'parameters', epoch: 0, step: 0,
+  });
+  disposeBatch(batch!);
+  assert.deepEqual(Object.keys(result.losses), ['a']);
+  headB.forEach((v, i) => assert.deepEqual(v.dataSync(), beforeB[i], 'head b unchanged'));
+  headB.forEach((v) => assert.equal(optimizer.stepsOf(v), 0, 'no optimizer state for head b'));
+  assert.equal(optimizer.getState().slots[headB[0]!.name], undefined);
+  assert.ok(headA.some((v, i) => v.dataSync().some((x, k) => x !== beforeA[i]![k])), 'head a moved');
+  assert.ok(model.sharedVariables.some((v, i) => v.dataSync().some((x, k) => x !== beforeShared[i]![k])), 'encoder moved');
+  headA.forEach((v) => assert.equal(optimizer.stepsOf(v), 1));
+  optimizer.dispose();
+  model.model.dispose();
+});
+
+test('the combined update of a loss step equals the gradient of Σ w_t L_t', () => {
+  installSeededRandom(2);
+  const { data, tasks } = toyData(32);
+  const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [4] } });
+  const [batch] = [...data.batches({ batchSize: 32 })];
+  // Reference gradient of 2·L_a + 0.5·L_b computed directly.
+  const vars = [...model.sharedVariables, ...model.taskVariables.a!, ...model.taskVariables.b!];
+  const before = vars.map((v) => v.dataSync().slice());
+  const { grads, value } = tf.variableGrads(() => {
+    const out = model.forward(batch!.x, false);
+    const la = tf.div(tf.sum(tasks[0]!.exampleLosses(out.a!, batch!.labels.a!)), 32);
+    const lb = tf.div(tf.sum(tf.mul(tasks[1]!.exampleLosses(out.b!, batch!.labels.b!), batch!.masks.b!)), tf.sum(batch!.masks.b!));
+    return tf.add(tf.mul(la, 2), tf.mul(lb, 0.5)) as tf.Scalar;
+  }, vars);
+  value.dispose();
+  const fixed: WeightingMethod<unknown, unknown> = { ...method, update: (i, s) => ({ weights: [2, 0.5], state: s }) };
+  const optimizer = new Sgd();
+  trainStep(batch!, {
+    model, optimizer, method: fixed, methodOptions: {}, methodState: null, lastWeights: [1, 1],
+    learningRate: 1, gradientMode: 'parameters', epoch: 0, step: 0,
+  });
+  vars.forEach((v, i) => {
+    const expected = before[i]!.map((x, k) => x - grads[v.name]!.dataSync()[k]!);
+    const got = v.dataSync();
+    expected.forEach((e, k) => assert.ok(Math.abs(e - got[k]!) < 1e-5, `${v.name}[${k}]: ${got[k]} vs ${e}`));
+  });
+  tf.dispose(Object.values(grads));
+  disposeBatch(batch!);
+  model.model.dispose();
+});
+
+test('no tensor leaks over many training steps', () => {
+  installSeededRandom(3);
+  const { data, tasks } = toyData(128);
+  const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [16], dropout: 0.2 } });
+  const optimizer = new Adam();
+  let methodState: unknown = null;
+  const run = (steps: number) => {
+    for (let s = 0; s < steps; s++) {
+      for (const batch of data.batches({ batchSize: 32 })) {
+        methodState = trainStep(batch, {
+          model, optimizer, method, methodOptions: {}, methodState, lastWeights: [1, 1],
+          learningRate: 0.01, clipNorm: 1, gradientMode: 'parameters', epoch: 0, step: s,
+        }).methodState;
+        disposeBatch(batch);
+      }
+    }
+  };
+  run(2); // optimizer slots are created on the first steps
+  const baseline = tf.memory().numTensors;
+  run(50);
+  assert.equal(tf.memory().numTensors, baseline);
+  optimizer.dispose();
+  model.model.dispose();
+});
