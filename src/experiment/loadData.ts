@@ -44,15 +44,15 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
         columns: t.columns!,
         ...(t.classes !== undefined ? { classes: t.classes } : {}),
       }));
-      const loaded = loadCsvDataset(d.path, { features: d.features ?? 'rest', targets, standardize: d.standardize ?? false });
+      // The loader names targets by position; they are the experiment's tasks in order.
+      const loaded = renameTargets(() => loadCsvDataset(d.path, { features: d.features ?? 'rest', targets, standardize: d.standardize ?? false }));
       for (const [name, classes] of Object.entries(loaded.classes)) classCounts[name] = classes.length;
       if (d.testPath) {
         train = loaded.dataset;
-        test = loadCsvDataset(d.testPath, {
-          features: loaded.featureNames,
-          targets,
-          standardize: loaded.standardization ?? false,
-        }).dataset;
+        const testPath = d.testPath;
+        test = renameTargets(() =>
+          loadCsvDataset(testPath, { features: loaded.featureNames, targets, standardize: loaded.standardization ?? false }),
+        ).dataset;
       } else {
         const fraction = d.testFraction ?? 0.2;
         [train, test] = split(loaded.dataset, fraction, config.seed, 'test');
@@ -167,5 +167,23 @@ function checkFeatures(data: ArrayDataset): void {
         fix: 'impute or drop missing feature values before training',
       });
     }
+  }
+}
+
+/** Report CSV target problems under the experiment's own field names (tasks[i] rather than targets[i]). */
+function renameTargets<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof MtlError && error.path.includes('targets[')) {
+      throw new MtlError({
+        code: error.code,
+        path: error.path.replace(/targets\[/g, 'tasks['),
+        expected: error.expected,
+        found: error.found,
+        ...(error.fix ? { fix: error.fix } : {}),
+      });
+    }
+    throw error;
   }
 }
