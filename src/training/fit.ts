@@ -128,7 +128,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
   const { model, train, method, optimizer, epochs, batchSize } = args;
   const log = args.log ?? ((line: string) => console.log(line));
   const tasks = model.tasks.map((t) => t.name);
-  const gradientMode = args.gradientMode ?? 'parameters';
+  const gradientMode = args.gradientMode ?? method.gradientModes[0] ?? 'parameters';
   if (method.needs !== 'losses' && !method.gradientModes.includes(gradientMode)) {
     throw new MtlError({
       code: 'config.incompatible',

@@ -32,14 +32,29 @@ export function seededRandomState(): RandomState | undefined {
  * Remember the generator's position so a computation can be replayed with the same
  * random draws (the same dropout masks in a repeated forward pass).
  */
-export function snapshotRandom(): { restore(): void } {
+export function snapshotRandom(): { restore(): void; replay<T>(fn: () => T): T } {
   const saved = active?.state();
+  const restore = () => {
+    if (saved && active) {
+      const r = new Random(saved);
+      active = r;
+      Math.random = () => r.next();
+    }
+  };
   return {
-    restore() {
-      if (saved && active) {
-        const r = new Random(saved);
-        active = r;
-        Math.random = () => r.next();
+    restore,
+    /** Run `fn` with the draws from the snapshot, then continue the stream where it was before the call. */
+    replay<T>(fn: () => T): T {
+      const current = active?.state();
+      restore();
+      try {
+        return fn();
+      } finally {
+        if (current && active) {
+          const r = new Random(current);
+          active = r;
+          Math.random = () => r.next();
+        }
       }
     },
   };

@@ -57,8 +57,22 @@ export function trainStep(batch: Batch, args: TrainStepArgs): TrainStepResult {
   if (!present.some(Boolean)) {
     return { losses: {}, weights: [...args.lastWeights], methodState: args.methodState };
   }
-  if (method.needs === 'losses') return lossStep(batch, args, present, allPresent);
-  return gradientStep(batch, args, present, allPresent);
+  const random = snapshotRandom();
+  const result = method.needs === 'losses' ? lossStep(batch, args, present, allPresent) : gradientStep(batch, args, present, allPresent);
+  if (method.afterStep && allPresent) {
+    // Methods that learn from the step's effect (FAMO) get the losses on the same batch
+    // after the update, with the same dropout masks as before it.
+    const after = random.replay(() => tf.tidy(() => {
+      const outputs = model.forward(batch.x, true);
+      return tasks.map((t) => taskLoss(model, batch, t.name, outputs[t.name]!).dataSync()[0]!);
+    }));
+    result.methodState = method.afterStep(
+      { before: tasks.map((t) => result.losses[t.name]!), after },
+      result.methodState,
+      args.methodOptions,
+    );
+  }
+  return result;
 }
 
 function taskLoss(model: MultiTaskModel, batch: Batch, name: string, outputs: tf.Tensor2D): tf.Scalar {
@@ -166,7 +180,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       {
         losses: tasks.map((t) => losses[t.name]!),
         gramian,
-        ...(method.needs === 'gradients' ? { gradients: rows.map((_, r) => matrix.slice([r, 0], [1, -1]).dataSync() as Float32Array) } : {}),
+        ...(method.needs === 'gradients' ? { gradients: splitRows(matrix.dataSync() as Float32Array, k) } : {}),
         epoch: args.epoch,
         step: args.step,
       },
@@ -214,6 +228,12 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
   const grads = new Map([...sharedGrads, ...taskGrads]);
   applyUpdate(args, [...grads.keys()], Object.fromEntries([...grads].map(([v, g]) => [v.name, g])));
   return { losses, weights, methodState, gramian };
+}
+
+/** The k rows of a row-major matrix, as views. */
+function splitRows(values: Float32Array, k: number): Float32Array[] {
+  const d = values.length / k;
+  return Array.from({ length: k }, (_, r) => values.subarray(r * d, (r + 1) * d));
 }
 
 /** Clip (global norm), hand the gradients to the optimizer, dispose them. */

@@ -62,8 +62,8 @@ describe('_FusedMatMul on wasm (bias + activation, transposed operands)', () => 
       const bias = values(rng(500 + i), n);
       await assertSameOnCpuAndWasm('fused.matMul', () =>
         tf.fused.matMul({
-          a: tf.tensor(a, c.aShape) as tf.Tensor3D,
-          b: tf.tensor(b, c.bShape) as tf.Tensor3D,
+          a: tf.tensor(a, c.aShape) as tf.Tensor as tf.Tensor3D,
+          b: tf.tensor(b, c.bShape) as tf.Tensor as tf.Tensor3D,
           transposeA: c.transposeA,
           transposeB: c.transposeB,
           bias: tf.tensor1d(bias),

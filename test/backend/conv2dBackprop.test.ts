@@ -54,7 +54,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm: gradients of con
         const wT = tf.tensor4d(w, c.filterShape);
         const y = tf.conv2d(xT, wT, c.strides, c.pad);
         const dy = tf.tensor(values(rng(3000 + i), y.size), y.shape);
-        return tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.strides, c.pad).mul(dy).sum())([xT, wT]);
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())([xT, wT]);
       });
     });
   }
@@ -101,7 +101,7 @@ test('the LeNet conv shapes at batch 8 (stride 1, valid) equal cpu', async () =>
     const x = values(rng(8000), size(xShape));
     const w = values(rng(8001), size(filterShape));
     await assertSameOnCpuAndWasm(`LeNet conv ${filterShape.join('x')}`, () =>
-      tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 1, 'valid').square().sum())([
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid').square().sum())([
         tf.tensor4d(x, xShape),
         tf.tensor4d(w, filterShape),
       ]),
@@ -117,7 +117,7 @@ test('conv2d backprop kernels leak no tensors or wasm buffers', async () => {
     for (const pad of ['same', 'valid', 1] as const) {
       assertNoLeak(`strides ${strides} pad ${pad}`, () => {
         tf.tidy(() => {
-          tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, strides, pad).sum())([x, w]);
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad).sum())([x, w]);
         });
       });
     }

@@ -1,0 +1,137 @@
+/**
+ * Training-step throughput of the library itself (hard sharing + trainStep + the
+ * per-variable Adam), on each backend available here, measured side by side in one
+ * process with the backends alternated round by round:
+ * - the MultiMNIST LeNet (two heads, batch 256), equal weighting;
+ * - an MLP 64→256→256 with three heads of 3 classes (batch 256), equal weighting;
+ *
+ * Usage: node --import tsx bench/training.ts [--rounds N] [--seconds S]
+ * Prints steps/s per model and backend, and each backend's ratio to the first one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { parseArgs } from 'node:util';
+import { hardSharing } from '../src/architectures/hardSharing.js';
+import { ArrayDataset, disposeBatch } from '../src/data/dataset.js';
+import { createTask } from '../src/tasks/createTask.js';
+import { Adam } from '../src/training/optimizers/adam.js';
+import { Random } from '../src/training/random.js';
+import { installSeededRandom } from '../src/training/seededRandom.js';
+import { trainStep } from '../src/training/trainStep.js';
+import { equalWeighting } from '../src/weighting/equal.js';
+import type { WeightingMethod } from '../src/weighting/method.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, seconds: { type: 'string' } } });
+const rounds = Number(values.rounds ?? 3);
+const secondsPerMeasure = Number(values.seconds ?? 3);
+
+interface Workload {
+  name: string;
+  build(): { step: () => void; dispose: () => void };
+}
+
+function workload(name: string, inputShape: number[], classes: number[], encoder: Parameters<typeof hardSharing>[0]['encoder'], heads: { hidden: number[]; dropout: number }): Workload {
+  return {
+    name,
+    build() {
+      installSeededRandom(0);
+      const r = new Random(1);
+      const n = 256;
+      const size = inputShape.reduce((a, b) => a * b, 1);
+      const x = new Float32Array(n * size).map(() => r.next());
+      const targets = Object.fromEntries(classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(k)), width: 1 }]));
+      const data = new ArrayDataset({ data: x, shape: [n, ...inputShape] }, targets);
+      const tasks = classes.map((k, t) => createTask({ name: `t${t}`, kind: 'multiclass', classes: k, head: heads }));
+      const model = hardSharing({ tasks, inputShape, encoder });
+      const optimizer = new Adam();
+      const [batch] = [...data.batches({ batchSize: n })];
+      let step = 0;
+      return {
+        step() {
+          trainStep(batch!, {
+            model, optimizer, method: equalWeighting as WeightingMethod<unknown, unknown>, methodOptions: {}, methodState: null,
+            lastWeights: tasks.map(() => 1), learningRate: 5e-4, gradientMode: 'parameters', epoch: 0, step: step++,
+          });
+        },
+        dispose() {
+          disposeBatch(batch!);
+          optimizer.dispose();
+          model.model.dispose();
+        },
+      };
+    },
+  };
+}
+
+const workloads: Workload[] = [
+  workload('LeNet, 2 tasks, batch 256', [28, 28, 1], [10, 10], { type: 'lenet' }, { hidden: [50], dropout: 0.5 }),
+  workload('MLP 64→256→256, 3 tasks, batch 256', [64], [3, 3, 3], { type: 'mlp', hidden: [256, 256] }, { hidden: [], dropout: 0 }),
+];
+
+interface Backend {
+  name: string;
+  activate(): Promise<boolean>;
+}
+
+const backends: Backend[] = [];
+try {
+  const native = await import('../src/backend/native.js');
+  backends.push({
+    name: 'native (cpu + OpenBLAS kernels)',
+    async activate() {
+      const r = await native.tryInstallNative();
+      return r.ok;
+    },
+  });
+  backends.push({
+    name: 'wasm + mtl-ts fixes',
+    async activate() {
+      native.uninstallNative();
+      const { selectBackend } = await import('../src/backend/selectBackend.js');
+      await selectBackend('wasm', { log: () => {} });
+      return true;
+    },
+  });
+} catch (error) {
+  console.error(`native path unavailable: ${(error as Error).message}`);
+}
+
+function measure(w: ReturnType<Workload['build']>): number {
+  for (let i = 0; i < 2; i++) w.step(); // warm-up
+  let steps = 0;
+  const start = performance.now();
+  while (performance.now() - start < secondsPerMeasure * 1000) {
+    w.step();
+    steps++;
+  }
+  return steps / ((performance.now() - start) / 1000);
+}
+
+const results = new Map<string, number[]>();
+for (let round = 0; round < rounds; round++) {
+  for (const b of backends) {
+    if (!(await b.activate())) continue;
+    for (const wl of workloads) {
+      const w = wl.build();
+      const sps = measure(w);
+      w.dispose();
+      const key = `${wl.name}|${b.name}`;
+      results.set(key, [...(results.get(key) ?? []), sps]);
+    }
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`\ntraining steps/s (median of ${rounds} rounds of ${secondsPerMeasure} s, backends alternated; ratio to the first backend)\n`);
+console.log('| workload | backend | steps/s | ratio |');
+console.log('| --- | --- | --- | --- |');
+for (const wl of workloads) {
+  let first: number | undefined;
+  for (const b of backends) {
+    const xs = results.get(`${wl.name}|${b.name}`);
+    if (!xs) continue;
+    const m = median(xs);
+    first ??= m;
+    console.log(`| ${wl.name} | ${b.name} | ${m.toFixed(2)} | ${(m / first).toFixed(2)}× |`);
+  }
+}
+console.log(`\ntfjs ${tf.version.tfjs}, ${(await import('node:os')).cpus().length} CPUs`);

@@ -1,0 +1,66 @@
+import { requireGradients } from './inputs.js';
+import type { WeightingMethod } from './method.js';
+import { checkOptionKeys, numberOption } from './options.js';
+
+/** Options of {@link dualBalancing}. */
+export interface DualBalancingOptions {
+  /** EMA momentum β of the gradient buffer: ĝ ← g + β_k(ĝ − g). @defaultValue 0.9 */
+  momentum: number;
+  /** Decay σ of the momentum, β_k = β / k^σ at step k (1-based). @defaultValue 0 */
+  momentumDecay: number;
+}
+
+/** State of {@link dualBalancing}: the step count and the T × d EMA buffer of the log-loss gradients (null before the first step). */
+export interface DualBalancingState {
+  step: number;
+  buffer: number[][] | null;
+}
+
+/**
+ * DB-MTL, dual balancing: the losses are balanced by a log transform (task gradients
+ * ∇ log(L_t + 1e-8) = g_t/(L_t + 1e-8)), then the gradients by magnitude: an EMA
+ * ĝ_t ← g_t + β(ĝ_t − g_t) of each, α_t = max_s ‖ĝ_s‖ / (‖ĝ_t‖ + 1e-8), and the update
+ * Σ_t α_t ĝ_t. Lin, Ye, Xu, Chen & Zhang, "Dual-Balancing for Multi-Task Learning",
+ * 2023 (arXiv:2308.12029).
+ *
+ * The update is not a combination of this step's gradients, so it is returned as
+ * `direction`; `weights` are the α_t (for logging). Limits: the buffer is T × d numbers
+ * in the JSON state (a checkpoint grows by ~20·T·d bytes; keep d — the number of shared
+ * parameters, or the representation size — modest); parameters mode only, as in the
+ * reference (an EMA of representation gradients of different batches means nothing).
+ */
+export const dualBalancing: WeightingMethod<DualBalancingState, DualBalancingOptions> = {
+  name: 'db-mtl',
+  description: 'DB-MTL: log-loss gradients, EMA, rescaled to the largest norm (Lin et al., 2023).',
+  needs: 'gradients',
+  gradientModes: ['parameters'],
+  resolveOptions(options) {
+    checkOptionKeys('db-mtl', options, ['momentum', 'momentumDecay']);
+    return {
+      momentum: numberOption('db-mtl', options, 'momentum', 0.9, { min: 0, max: 1 }),
+      momentumDecay: numberOption('db-mtl', options, 'momentumDecay', 0, { min: 0 }),
+    };
+  },
+  init: () => ({ step: 0, buffer: null }),
+  update(input, state, options) {
+    const rows = requireGradients('db-mtl', input);
+    const t = rows.length;
+    const d = rows[0]!.length;
+    const step = state.step + 1;
+    const beta = options.momentum / Math.pow(step, options.momentumDecay);
+    const buffer = rows.map((row, i) => {
+      const scale = 1 / (input.losses[i]! + 1e-8);
+      const old = state.buffer?.[i];
+      return Array.from(row, (g, k) => {
+        const gk = g * scale;
+        return gk + beta * ((old ? old[k]! : 0) - gk);
+      });
+    });
+    const norms = buffer.map((b) => Math.sqrt(b.reduce((s, v) => s + v * v, 0)));
+    const largest = Math.max(...norms);
+    const alpha = norms.map((n) => largest / (n + 1e-8));
+    const direction = new Float32Array(d);
+    for (let i = 0; i < t; i++) for (let k = 0; k < d; k++) direction[k]! += alpha[i]! * buffer[i]![k]!;
+    return { weights: alpha, direction, state: { step, buffer } };
+  },
+};

@@ -1,0 +1,61 @@
+import { requireGradients } from './inputs.js';
+import type { WeightingMethod } from './method.js';
+import { checkOptionKeys, numberOption } from './options.js';
+
+/** Options of {@link excessRiskWeighting}. */
+export interface ExcessMtlOptions {
+  /** Step size η of the exponentiated update w_t ← w_t·exp(η·e_t/e_t(0)). @defaultValue 0.01 */
+  stepSize: number;
+}
+
+/** State of {@link excessRiskWeighting}. */
+export interface ExcessMtlState {
+  /** Loss weights (Σ = T), init 1. */
+  weights: number[];
+  /** AdaGrad accumulator Σ_steps g_t² per task (T × d), null before the first step. */
+  squaredGradientSum: number[][] | null;
+  /** The excess-risk estimates of the first step, null before it. */
+  initialExcess: number[] | null;
+}
+
+/**
+ * ExcessMTL: distributionally robust weighting by each task's EXCESS risk (its distance
+ * to its own optimum), estimated as e_t = g_tᵀ H_t⁻¹ g_t with the diagonal AdaGrad
+ * preconditioner H_t = sqrt(Σ_steps g_t² + 1e-7); after the first step (which only
+ * records e_t(0)), w_t ← w_t · exp(η e_t / e_t(0)), renormalised to Σ w = T; the loss is
+ * Σ_t w_t L_t. He, Zhou, Zhang, Yun, Xu, Zeng, Chilimbi & Zhao, "Robust Multi-Task Learning with
+ * Excess Risks", ICML 2024; rule as in the authors' LibMTL code.
+ *
+ * It needs the gradients (not only the Gramian) for the per-coordinate accumulator; the
+ * result is a combination of this step's gradients (`weights`). Limits: T × d numbers
+ * in the JSON state (see `db-mtl`). A task with e_t(0) = 0 gets no update.
+ */
+export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptions> = {
+  name: 'excess-mtl',
+  description: 'ExcessMTL: exponentiated weights by AdaGrad-estimated excess risk (He et al., ICML 2024).',
+  needs: 'gradients',
+  gradientModes: ['parameters', 'representation'],
+  resolveOptions(options) {
+    checkOptionKeys('excess-mtl', options, ['stepSize']);
+    return { stepSize: numberOption('excess-mtl', options, 'stepSize', 0.01, { min: 0 }) };
+  },
+  init: (context) => ({ weights: context.taskNames.map(() => 1), squaredGradientSum: null, initialExcess: null }),
+  update(input, state, options) {
+    const rows = requireGradients('excess-mtl', input);
+    const t = rows.length;
+    const squaredGradientSum = rows.map((row, i) => Array.from(row, (g, k) => (state.squaredGradientSum?.[i]?.[k] ?? 0) + g * g));
+    const excess = rows.map((row, i) => {
+      let s = 0;
+      for (let k = 0; k < row.length; k++) s += (row[k]! * row[k]!) / Math.sqrt(squaredGradientSum[i]![k]! + 1e-7);
+      return s;
+    });
+    if (state.initialExcess === null) {
+      return { weights: [...state.weights], state: { weights: [...state.weights], squaredGradientSum, initialExcess: excess } };
+    }
+    const initial = state.initialExcess;
+    const raised = state.weights.map((w, i) => w * Math.exp(initial[i]! > 0 ? (options.stepSize * excess[i]!) / initial[i]! : 0));
+    const total = raised.reduce((s, v) => s + v, 0);
+    const weights = raised.map((v) => (v / total) * t);
+    return { weights, state: { weights, squaredGradientSum, initialExcess: initial } };
+  },
+};

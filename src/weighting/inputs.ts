@@ -1,0 +1,81 @@
+/**
+ * Checks on what a weighting method receives in `update`, shared by every method: a
+ * missing Gramian or gradient matrix, or one of the wrong size, is a coded error that
+ * names the method, never a NaN three steps later.
+ */
+import { MtlError } from '../errors.js';
+import { squareMatrixProblem, type Matrix } from '../linalg/matrix.js';
+import type { WeightingInput } from './method.js';
+
+/** The per-task losses, checked to be finite numbers (at least one task). */
+export function requireLosses(method: string, input: WeightingInput): readonly number[] {
+  const losses = input.losses;
+  if (!Array.isArray(losses) || losses.length === 0 || losses.some((l) => typeof l !== 'number' || !Number.isFinite(l))) {
+    throw new MtlError({
+      code: 'weighting.bad_losses',
+      path: `weighting.${method}.update(input.losses)`,
+      expected: 'one finite loss per task',
+      found: Array.isArray(losses) ? `[${losses.join(', ')}]` : String(losses),
+      fix: 'check the task losses for NaN or Infinity (a diverging task, a bad label)',
+    });
+  }
+  return losses;
+}
+
+/** The T×T Gramian of a `gramian` method, checked against the number of losses. */
+export function requireGramian(method: string, input: WeightingInput): Matrix {
+  const t = requireLosses(method, input).length;
+  const problem = input.gramian === undefined ? 'no Gramian' : squareMatrixProblem(input.gramian, t);
+  if (problem !== undefined) {
+    throw new MtlError({
+      code: 'weighting.missing_gramian',
+      path: `weighting.${method}.update(input.gramian)`,
+      expected: `the ${t}×${t} Gramian of the per-task gradients (the method needs 'gramian')`,
+      found: problem,
+      fix: 'compute per-task gradients and pass M = G Gᵀ (the trainer does this when method.needs is "gramian")',
+    });
+  }
+  return input.gramian!;
+}
+
+/** The T per-task gradient rows of a `gradients` method, checked to have one common length. */
+export function requireGradients(method: string, input: WeightingInput): readonly Float32Array[] {
+  const t = requireLosses(method, input).length;
+  const rows = input.gradients;
+  const problem =
+    rows === undefined
+      ? 'no gradients'
+      : rows.length !== t
+        ? `${rows.length} rows for ${t} tasks`
+        : rows.some((r) => r.length !== rows[0]!.length)
+          ? `rows of different lengths [${rows.map((r) => r.length).join(', ')}]`
+          : undefined;
+  if (problem !== undefined) {
+    throw new MtlError({
+      code: 'weighting.missing_gradients',
+      path: `weighting.${method}.update(input.gradients)`,
+      expected: `${t} per-task gradient rows of one length (the method needs 'gradients')`,
+      found: problem,
+      fix: 'pass the per-task gradient matrix (the trainer does this when method.needs is "gradients")',
+    });
+  }
+  return rows!;
+}
+
+/** The gradient norms ‖g_t‖ = sqrt(M_tt) (negative rounding noise on the diagonal clipped to 0). */
+export function gradientNorms(gramian: Matrix): number[] {
+  return gramian.map((row, i) => Math.sqrt(Math.max(row[i]!, 0)));
+}
+
+/** Check that a method's state was made for this number of tasks. */
+export function checkTaskCount(method: string, expected: number, found: number): void {
+  if (expected !== found) {
+    throw new MtlError({
+      code: 'weighting.state_mismatch',
+      path: `weighting.${method}.update(state)`,
+      expected: `a state for ${found} tasks (the number of losses)`,
+      found: `a state for ${expected} tasks`,
+      fix: 'call init with the same task names as the training run (or start the run afresh)',
+    });
+  }
+}
