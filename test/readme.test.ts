@@ -7,6 +7,23 @@ import { join } from 'node:path';
  * The README's code example runs as written, shrunk only in size (fewer examples and
  * epochs) so it fits in a test.
  */
+test('the README task-balancing example gives the weights it states', async () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const block = blocks.find((b) => b.includes("getWeightingMethod('mgda')"));
+  assert.ok(block, 'README has the weighting example');
+  const file = join('test', '.readme-weighting.ts');
+  writeFileSync(file, block.replace("from 'mtl-ts'", "from '../src/index.js'") + '\nglobalThis.__readmeWeights = weights;\n');
+  try {
+    await import(join(process.cwd(), file));
+    const weights = (globalThis as Record<string, unknown>).__readmeWeights as number[];
+    const stated = /weights = \[([^\]]+)\]/.exec(block)![1]!.split(',').map(Number);
+    weights.forEach((w, i) => assert.ok(Math.abs(w - stated[i]!) < 1e-9, `${w} vs ${stated[i]}`));
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
+
 test('the README code example runs', async () => {
   const readme = readFileSync('README.md', 'utf8');
   const block = /```ts\n([\s\S]*?)```/.exec(readme);
