@@ -1,4 +1,4 @@
-import { hardSharing } from '../architectures/hardSharing.js';
+import { buildArchitecture } from '../architectures/registry.js';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { MtlError } from '../errors.js';
 import { createTask } from '../tasks/createTask.js';
@@ -30,19 +30,14 @@ export function buildTasks(config: ExperimentConfig, only?: readonly string[]): 
     );
 }
 
-/** Build the multi-task model the experiment describes. */
+/** Build the multi-task model the experiment describes (a single-task baseline is the same architecture with one task). */
 export function buildModel(config: ExperimentConfig, tasks: readonly Task[], inputShape: readonly number[]): MultiTaskModel {
-  switch (config.model.architecture) {
-    case 'hard-sharing':
-      return hardSharing({ tasks, inputShape, encoder: config.model.encoder });
-    default:
-      throw new MtlError({
-        code: 'config.unknown_architecture',
-        path: 'model.architecture',
-        expected: '"hard-sharing"',
-        found: `"${config.model.architecture as string}"`,
-      });
-  }
+  return buildArchitecture(config.model.architecture, {
+    tasks,
+    inputShape,
+    encoder: config.model.encoder,
+    ...(config.model.options ? { options: config.model.options } : {}),
+  });
 }
 
 /** Build the optimizer the experiment describes (state keyed by variable). */

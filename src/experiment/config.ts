@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MtlError, closest, describeValue } from '../errors.js';
+import { ARCHITECTURES } from '../architectures/registry.js';
 import { TASK_KINDS } from '../tasks/task.js';
 
 const positiveInt = z.number().int().positive();
@@ -104,8 +105,10 @@ export const experimentSchema = z
     tasks: z.array(taskSchema).nonempty(),
     model: z
       .object({
-        architecture: z.enum(['hard-sharing']).default('hard-sharing'),
+        architecture: z.enum(ARCHITECTURES as unknown as [string, ...string[]]).default('hard-sharing'),
         encoder: encoderSchema,
+        /** Architecture options (checked by the architecture when it is built). */
+        options: z.record(z.unknown()).optional(),
       })
       .strict(),
     weighting: z

@@ -137,6 +137,15 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       found: `"${gradientMode}"`,
     });
   }
+  if (method.needs !== 'losses' && gradientMode === 'representation' && !model.representation) {
+    throw new MtlError({
+      code: 'config.incompatible',
+      path: 'weighting.gradientMode',
+      expected: `"parameters" for architecture "${model.architecture}" (representation gradients need one shared representation that every head reads, as in hard sharing)`,
+      found: '"representation"',
+      fix: method.gradientModes.includes('parameters') ? 'set gradientMode: parameters' : `use hard sharing with "${method.name}"`,
+    });
+  }
   if (method.needs !== 'losses' && model.sharedVariables.length === 0) {
     throw new MtlError({
       code: 'config.incompatible',

@@ -28,6 +28,10 @@ const cases: ConvCase[] = [
   { x: [1, 6, 6, 1], filter: [5, 5, 1, 10], strides: 1, pad: 'valid' },
   { x: [2, 12, 12, 10], filter: [5, 5, 10, 20], strides: 1, pad: 'valid' },
   { x: [1, 7, 7, 3], filter: [7, 7, 3, 2], strides: 3, pad: 'same' },
+  // Large enough for several row blocks per thread (the blocked/threaded paths).
+  { x: [16, 28, 28, 1], filter: [5, 5, 1, 10], strides: 1, pad: 'valid' },
+  { x: [8, 20, 20, 3], filter: [3, 3, 3, 8], strides: 1, pad: 'same' },
+  { x: [4, 30, 30, 8], filter: [1, 1, 8, 16], strides: 1, pad: 'valid' },
 ];
 
 const describeCase = (c: ConvCase) =>
@@ -72,6 +76,18 @@ describe('native Conv2D / FusedConv2D / Conv2DBackpropInput / Conv2DBackpropFilt
         x: randomTensor(c.x, 30 + i), dy: randomTensor(outShape(c), 70 + i),
       }), { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }, 'conv2d backprop filter');
     });
+  });
+
+  test('Conv2DBackpropFilter with one row block (one part, the GEMM split across threads)', async () => {
+    const c: ConvCase = { x: [1, 3, 3, 32], filter: [3, 3, 32, 128], strides: 1, pad: 'same' };
+    await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(c.x, 1), dy: randomTensor(outShape(c), 2) }),
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: c.filter }, 'one block');
+  });
+
+  test('FusedConv2D whose activation runs inside a pool task (nested parallel loop)', async () => {
+    await compareKernel('FusedConv2D', () => ({
+      x: randomTensor([2, 64, 64, 4], 1), filter: randomTensor([1, 1, 4, 32], 2), bias: randomTensor([32], 3),
+    }), { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, activation: 'relu', leakyreluAlpha: 0.2 }, 'nested');
   });
 
   test('FusedConv2D with scalar bias and linear / leakyrelu / sigmoid activations', async () => {

@@ -9,7 +9,7 @@ const load = loadAddon();
 /** `false` when the addon is built, else the reason the native tests are skipped. */
 export const skipNative: false | string = load.ok
   ? false
-  : `native addon not built (${load.reason}); build it with: npx node-gyp rebuild`;
+  : `native path unavailable: ${load.reason}; build it with: npx node-gyp rebuild`;
 
 /** Installs the native kernels (once per file) and checks it worked. */
 export async function installNative(): Promise<void> {

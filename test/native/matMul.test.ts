@@ -9,6 +9,8 @@ describe('native BatchMatMul / _FusedMatMul vs stock cpu', { skip: skipNative },
 
   const sizes: Array<[number, number, number]> = [
     [1, 1, 1], [3, 5, 7], [17, 33, 9], [64, 31, 48], [2, 1, 130],
+    // Large enough to be split across threads by rows, and by columns.
+    [301, 203, 157], [9, 211, 601],
   ];
   let seed = 1;
   for (const [m, k, n] of sizes) {
@@ -33,6 +35,8 @@ describe('native BatchMatMul / _FusedMatMul vs stock cpu', { skip: skipNative },
     { a: [2, 3, 5, 6], b: [2, 3, 7, 6], transposeB: true },
     { a: [3, 6, 5], b: [6, 2], transposeA: true },
     { a: [1, 1, 4], b: [1, 4, 1] },
+    { a: [600, 20, 21], b: [600, 21, 19] },
+    { a: [3, 300, 200], b: [3, 200, 100], transposeA: false, transposeB: false },
   ];
   for (const c of batched) {
     test(`batched a=[${c.a}] b=[${c.b}] tA=${!!c.transposeA} tB=${!!c.transposeB}`, async () => {

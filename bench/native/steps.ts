@@ -1,0 +1,89 @@
+/**
+ * Measures the native CPU path: steps/s of the two-head LeNet (batch 256, SGD) and
+ * the three-head MLP (batch 256, Adam) training steps, and GFLOP/s of a 512³ matmul
+ * through tf.matMul (the BatchMatMul kernel) and through the addon directly.
+ *
+ *   node --import tsx bench/native/steps.ts [--threads N] [--seconds S] [--only lenet|mlp|matmul] [--stock]
+ *
+ * Prints one JSON line. `--stock` measures tfjs's own cpu kernels instead (slow).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { loadAddon } from '../../src/backend/native/addon.js';
+import { nativeInfo, tryInstallNative } from '../../src/backend/native.js';
+import { createLenet, createMlp, randomBatch, trainStep, type TrainableModel } from './models.js';
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const threads = Number(option('threads') ?? 0) || undefined;
+const seconds = Number(option('seconds') ?? 2);
+const only = option('only');
+const stock = process.argv.includes('--stock');
+
+/**
+ * Runs `fn` repeatedly for about `seconds` after `warmup` calls. Returns calls per
+ * wall-clock second and calls per CPU-second of this process (all its threads); the
+ * latter is robust to other processes sharing the machine when running 1 thread.
+ */
+function rate(fn: () => void, warmup = 3): { wall: number; cpu: number } {
+  for (let i = 0; i < warmup; i++) fn();
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    fn();
+    n++;
+  }
+  const wall = (n * 1000) / (performance.now() - start);
+  const used = process.cpuUsage(cpu0);
+  return { wall, cpu: (n * 1e6) / (used.user + used.system) };
+}
+
+function trainingRate(model: TrainableModel, optimizer: tf.Optimizer, inputShape: number[], heads: number, classes: number) {
+  const { x, labels } = randomBatch(inputShape, heads, classes);
+  const result = rate(() => trainStep(model, optimizer, x, labels));
+  tf.dispose([x, ...labels, ...model.variables]);
+  optimizer.dispose();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const result: Record<string, unknown> = { backend: stock ? 'tfjs-cpu' : 'cpu+native' };
+  if (stock) {
+    await tf.setBackend('cpu');
+  } else {
+    const installed = await tryInstallNative(threads ? { threads } : {});
+    if (!installed.ok) throw new Error(installed.reason);
+    result['threads'] = nativeInfo()!.threads;
+  }
+  if (only === undefined || only === 'mlp') {
+    const r = trainingRate(createMlp(), tf.train.adam(1e-3), [256, 64], 3, 3);
+    result['mlp'] = r.wall;
+    result['mlpPerCpuSecond'] = r.cpu;
+  }
+  if (only === undefined || only === 'lenet') {
+    const r = trainingRate(createLenet(), tf.train.sgd(0.05), [256, 28, 28, 1], 2, 10);
+    result['lenet'] = r.wall;
+    result['lenetPerCpuSecond'] = r.cpu;
+  }
+  if (only === undefined || only === 'matmul') {
+    const flops = 2 * 512 ** 3;
+    const a = tf.randomUniform([512, 512]), b = tf.randomUniform([512, 512]);
+    result['matmulGflops'] = (rate(() => tf.matMul(a, b).dispose()).wall * flops) / 1e9;
+    tf.dispose([a, b]);
+    const load = loadAddon();
+    if (!stock && load.ok) {
+      const x = new Float32Array(512 * 512).fill(0.5), y = new Float32Array(512 * 512).fill(0.25);
+      const out = new Float32Array(512 * 512);
+      result['sgemmGflops'] = (rate(() => load.addon.matMul(x, y, out, 1, 1, 512, 512, 512, false, false, null, 0, 0, 0)).wall * flops) / 1e9;
+    }
+  }
+  result['peakRssMB'] = Math.round(process.resourceUsage().maxRSS / 1024);
+  result['tensorsLeft'] = tf.memory().numTensors;
+  console.log(JSON.stringify(result));
+}
+
+await main();

@@ -1,0 +1,307 @@
+// N-API entry points. Every function works on Float32Arrays the caller already
+// owns (the tfjs cpu backend's buffers) and writes into a caller-allocated output,
+// so no data is copied across the boundary. Argument errors throw TypeErrors.
+#include <node_api.h>
+#include <cblas.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "parallel.h"
+
+namespace {
+
+struct ArgError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void check(napi_status status, const char* what) {
+  if (status != napi_ok) throw ArgError(what);
+}
+
+struct Call {
+  napi_env env;
+  std::vector<napi_value> argv;
+
+  Call(napi_env e, napi_callback_info info, size_t expected) : env(e), argv(expected) {
+    size_t argc = expected;
+    check(napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr), "cannot read arguments");
+    if (argc < expected) throw ArgError("expected " + std::to_string(expected) + " arguments");
+  }
+
+  bool is_null(size_t i) const {
+    napi_valuetype t;
+    check(napi_typeof(env, argv[i], &t), "typeof");
+    return t == napi_null || t == napi_undefined;
+  }
+
+  // Float32Array data pointer and length; `length` checked when >= 0.
+  float* f32(size_t i, int64_t length = -1) const {
+    bool is_typed = false;
+    check(napi_is_typedarray(env, argv[i], &is_typed), "is_typedarray");
+    if (!is_typed) throw ArgError("argument " + std::to_string(i) + " must be a Float32Array");
+    napi_typedarray_type type;
+    size_t n;
+    void* data;
+    check(napi_get_typedarray_info(env, argv[i], &type, &n, &data, nullptr, nullptr), "typedarray_info");
+    if (type != napi_float32_array) throw ArgError("argument " + std::to_string(i) + " must be a Float32Array");
+    if (length >= 0 && static_cast<int64_t>(n) < length) {
+      throw ArgError("argument " + std::to_string(i) + " holds " + std::to_string(n) + " values, needs " +
+                     std::to_string(length));
+    }
+    return static_cast<float*>(data);
+  }
+
+  float* f32_or_null(size_t i, int64_t length) const { return is_null(i) ? nullptr : f32(i, length); }
+
+  int64_t i64(size_t i) const {
+    double v;
+    check(napi_get_value_double(env, argv[i], &v), "expected a number");
+    return static_cast<int64_t>(v);
+  }
+  double f64(size_t i) const {
+    double v;
+    check(napi_get_value_double(env, argv[i], &v), "expected a number");
+    return v;
+  }
+  bool boolean(size_t i) const {
+    bool v;
+    check(napi_get_value_bool(env, argv[i], &v), "expected a boolean");
+    return v;
+  }
+  // Int32Array contents as int64.
+  std::vector<int64_t> ints(size_t i) const {
+    napi_typedarray_type type;
+    size_t n;
+    void* data;
+    bool is_typed = false;
+    check(napi_is_typedarray(env, argv[i], &is_typed), "is_typedarray");
+    if (!is_typed) throw ArgError("argument " + std::to_string(i) + " must be an Int32Array");
+    check(napi_get_typedarray_info(env, argv[i], &type, &n, &data, nullptr, nullptr), "typedarray_info");
+    if (type != napi_int32_array) throw ArgError("argument " + std::to_string(i) + " must be an Int32Array");
+    const int32_t* p = static_cast<const int32_t*>(data);
+    return std::vector<int64_t>(p, p + n);
+  }
+};
+
+template <typename F>
+napi_value guarded(napi_env env, F body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    napi_throw_type_error(env, nullptr, (std::string("mtl native: ") + e.what()).c_str());
+    return nullptr;
+  }
+}
+
+napi_value undefined(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+mtl::ConvGeometry geometry(const std::vector<int64_t>& v) {
+  if (v.size() != 15) throw ArgError("conv geometry needs 15 ints");
+  return mtl::ConvGeometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+                           v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+}
+
+int64_t in_size(const mtl::ConvGeometry& g) { return g.batch * g.in_h * g.in_w * g.in_c; }
+int64_t out_size(const mtl::ConvGeometry& g) { return g.batch * g.out_h * g.out_w * g.out_c; }
+int64_t filter_size(const mtl::ConvGeometry& g) { return g.filter_h * g.filter_w * g.in_c * g.out_c; }
+
+// matmul(a, b, out, batchA, batchB, m, n, k, transA, transB, bias|null, biasMode, act, alpha)
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 14);
+    const int64_t ba = c.i64(3), bb = c.i64(4), m = c.i64(5), n = c.i64(6), k = c.i64(7);
+    const int32_t mode = static_cast<int32_t>(c.i64(11));
+    mtl::batch_matmul(c.f32(0, ba * m * k), c.f32(1, bb * k * n), c.f32(2, std::max(ba, bb) * m * n), ba, bb,
+                      m, n, k, c.boolean(8), c.boolean(9),
+                      c.f32_or_null(10, mode == mtl::kBiasPerColumn ? n : 1), mode,
+                      static_cast<int32_t>(c.i64(12)), static_cast<float>(c.f64(13)));
+    return undefined(env);
+  });
+}
+
+// conv2d(x, w, y, geometry, bias|null, act, alpha)
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 7);
+    const mtl::ConvGeometry g = geometry(c.ints(3));
+    mtl::conv2d(c.f32(0, in_size(g)), c.f32(1, filter_size(g)), c.f32(2, out_size(g)), g,
+                c.f32_or_null(4, g.out_c), static_cast<int32_t>(c.i64(5)), static_cast<float>(c.f64(6)));
+    return undefined(env);
+  });
+}
+
+// conv2dBackpropInput(dy, w, dx, geometry)
+napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 4);
+    const mtl::ConvGeometry g = geometry(c.ints(3));
+    mtl::conv2d_backprop_input(c.f32(0, out_size(g)), c.f32(1, filter_size(g)), c.f32(2, in_size(g)), g);
+    return undefined(env);
+  });
+}
+
+// conv2dBackpropFilter(x, dy, dw, geometry)
+napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 4);
+    const mtl::ConvGeometry g = geometry(c.ints(3));
+    mtl::conv2d_backprop_filter(c.f32(0, in_size(g)), c.f32(1, out_size(g)), c.f32(2, filter_size(g)), g);
+    return undefined(env);
+  });
+}
+
+// maxPool(x, y, geometry)
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 3);
+    const mtl::ConvGeometry g = geometry(c.ints(2));
+    mtl::max_pool(c.f32(0, in_size(g)), c.f32(1, out_size(g)), g);
+    return undefined(env);
+  });
+}
+
+// maxPoolGrad(dy, x, dx, geometry)
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 4);
+    const mtl::ConvGeometry g = geometry(c.ints(3));
+    mtl::max_pool_grad(c.f32(0, out_size(g)), c.f32(1, in_size(g)), c.f32(2, in_size(g)), g);
+    return undefined(env);
+  });
+}
+
+// unary(op, x, y, n, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 5);
+    const int64_t n = c.i64(3);
+    mtl::unary(static_cast<int32_t>(c.i64(0)), c.f32(1, n), c.f32(2, n), n, static_cast<float>(c.f64(4)));
+    return undefined(env);
+  });
+}
+
+// binary(op, a, b, out, outShape, aStrides, bStrides)
+napi_value Binary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 7);
+    const auto shape = c.ints(4), as = c.ints(5), bs = c.ints(6);
+    if (shape.size() > 8 || as.size() != shape.size() || bs.size() != shape.size()) {
+      throw ArgError("binary: shape and strides must have equal rank <= 8");
+    }
+    int64_t size = 1, a_extent = 1, b_extent = 1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      size *= shape[i];
+      if (shape[i] > 0) {
+        a_extent += (shape[i] - 1) * as[i];
+        b_extent += (shape[i] - 1) * bs[i];
+      }
+    }
+    if (size == 0) return undefined(env);
+    mtl::binary(static_cast<int32_t>(c.i64(0)), c.f32(1, a_extent), c.f32(2, b_extent), c.f32(3, size),
+                static_cast<int32_t>(shape.size()), shape.data(), as.data(), bs.data());
+    return undefined(env);
+  });
+}
+
+// reduce(op, x, out, shape, flags)
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 5);
+    const auto shape = c.ints(3), flags64 = c.ints(4);
+    if (shape.size() > 8 || flags64.size() != shape.size()) throw ArgError("reduce: bad shape/flags");
+    std::vector<int32_t> flags(flags64.begin(), flags64.end());
+    int64_t size = 1, out = 1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      size *= shape[i];
+      if (!flags[i]) out *= shape[i];
+    }
+    mtl::reduce(static_cast<int32_t>(c.i64(0)), c.f32(1, size), c.f32(2, out), static_cast<int32_t>(shape.size()),
+                shape.data(), flags.data());
+    return undefined(env);
+  });
+}
+
+// softmax(x, y, rows, cols)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 4);
+    const int64_t rows = c.i64(2), cols = c.i64(3);
+    mtl::softmax(c.f32(0, rows * cols), c.f32(1, rows * cols), rows, cols);
+    return undefined(env);
+  });
+}
+
+// addN(arrayOfFloat32Arrays, y, n)
+napi_value AddN(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 3);
+    const int64_t n = c.i64(2);
+    uint32_t count = 0;
+    check(napi_get_array_length(env, c.argv[0], &count), "addN: first argument must be an array");
+    if (count == 0) throw ArgError("addN: needs at least one input");
+    std::vector<const float*> xs(count);
+    Call items = c;
+    items.argv.resize(count);
+    for (uint32_t i = 0; i < count; ++i) check(napi_get_element(env, c.argv[0], i, &items.argv[i]), "element");
+    for (uint32_t i = 0; i < count; ++i) xs[i] = items.f32(i, n);
+    mtl::add_n(xs.data(), count, c.f32(1, n), n);
+    return undefined(env);
+  });
+}
+
+napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 1);
+    mtl::set_num_threads(static_cast<int>(c.i64(0)));
+    return undefined(env);
+  });
+}
+
+// info() -> { threads, blasThreads, blasConfig, blasCore }
+napi_value Info(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value obj, v;
+    napi_create_object(env, &obj);
+    napi_create_int32(env, mtl::num_threads(), &v);
+    napi_set_named_property(env, obj, "threads", v);
+    napi_create_int32(env, openblas_get_num_threads(), &v);
+    napi_set_named_property(env, obj, "blasThreads", v);
+    napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, obj, "blasConfig", v);
+    napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, obj, "blasCore", v);
+    return obj;
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

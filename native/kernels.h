@@ -1,0 +1,80 @@
+// Kernels on raw float buffers, NHWC layout, row-major matrices. Shapes and
+// geometry come from tfjs's own shape helpers on the TypeScript side.
+#pragma once
+#include <cstdint>
+
+namespace mtl {
+
+// Activations fused into matmul / conv outputs (tfjs names in comments).
+enum Activation : int32_t {
+  kLinear = 0,     // 'linear'
+  kRelu = 1,       // 'relu'
+  kRelu6 = 2,      // 'relu6'
+  kLeakyRelu = 3,  // 'leakyrelu' (alpha)
+  kSigmoid = 4,    // 'sigmoid'
+};
+
+// How a fused bias broadcasts onto a [rows, cols] output.
+enum BiasMode : int32_t { kNoBias = 0, kBiasPerColumn = 1, kBiasScalar = 2 };
+
+// out[i] = act(out[i]) for n values.
+void apply_activation(float* out, int64_t n, int32_t act, float alpha);
+
+// Fills a [rows, cols] matrix with the bias (per column or scalar).
+void fill_bias(float* out, int64_t rows, int64_t cols, const float* bias, int32_t mode);
+
+// Row-major C = op(A) * op(B) + beta * C, split into blocks of rows (or columns)
+// of C across the pool, each block one single-threaded cblas_sgemm.
+void sgemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+                    int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// C[b] = act(op(A[b % batchA]) * op(B[b % batchB]) + bias) for b < max(batchA, batchB);
+// A is [M,K] (or [K,M] when transA), B is [K,N] (or [N,K] when transB), C is [M,N].
+void batch_matmul(const float* a, const float* b, float* c, int64_t batch_a, int64_t batch_b,
+                  int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
+                  const float* bias, int32_t bias_mode, int32_t act, float alpha);
+
+// 2-D convolution geometry (NHWC input, HWIO filter), tfjs convInfo fields.
+struct ConvGeometry {
+  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
+  int64_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+};
+
+void conv2d(const float* x, const float* w, float* y, const ConvGeometry& g, const float* bias,
+            int32_t act, float alpha);
+void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvGeometry& g);
+void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvGeometry& g);
+
+// Max pooling; same geometry struct (filter_*, stride_*, pad_*; out_c == in_c).
+void max_pool(const float* x, float* y, const ConvGeometry& g);
+void max_pool_grad(const float* dy, const float* x, float* dx, const ConvGeometry& g);
+
+// Element-wise unary ops (tfjs kernel semantics, NaN propagation included).
+enum UnaryOp : int32_t {
+  kOpRelu = 0, kOpStep = 1, kOpNeg = 2, kOpExp = 3, kOpLog = 4, kOpSqrt = 5,
+  kOpSquare = 6, kOpSigmoid = 7, kOpRelu6 = 8, kOpTanh = 9, kOpAbs = 10, kOpRsqrt = 11,
+};
+void unary(int32_t op, const float* x, float* y, int64_t n, float alpha);
+
+// Element-wise binary ops with broadcasting: out has `rank` dims `shape`;
+// a_strides / b_strides give each input's element stride per out dim (0 = broadcast).
+enum BinaryOp : int32_t {
+  kOpAdd = 0, kOpSub = 1, kOpMul = 2, kOpDiv = 3, kOpMaximum = 4, kOpMinimum = 5,
+  kOpSquaredDifference = 6,
+};
+void binary(int32_t op, const float* a, const float* b, float* out, int32_t rank,
+            const int64_t* shape, const int64_t* a_strides, const int64_t* b_strides);
+
+// Reductions over the dims flagged in `reduce` of an input of `rank` dims `shape`;
+// out holds the kept dims in order.
+enum ReduceOp : int32_t { kReduceSum = 0, kReduceMax = 1 };
+void reduce(int32_t op, const float* x, float* out, int32_t rank, const int64_t* shape,
+            const int32_t* reduce_flags);
+
+// Row-wise softmax of a [rows, cols] matrix.
+void softmax(const float* x, float* y, int64_t rows, int64_t cols);
+
+// Sum of `count` arrays of n values (AddN).
+void add_n(const float* const* xs, int64_t count, float* y, int64_t n);
+
+}  // namespace mtl

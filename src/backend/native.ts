@@ -1,0 +1,197 @@
+/**
+ * The native CPU path: an N-API addon (native/, built by node-gyp against the system
+ * OpenBLAS) that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D
+ * convolutions and their gradients, max pooling, common element-wise ops and
+ * reductions — working in place on the Float32Arrays the cpu backend already holds.
+ * Unsupported dtypes, layouts or attributes fall through to the original kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { loadAddon, type NativeAddon } from './native/addon.js';
+import { BufferPool } from './native/bufferPool.js';
+import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuTensors.js';
+import { NATIVE_KERNELS } from './native/kernels/index.js';
+
+/** One line telling a user how to get the native path. */
+export const NATIVE_HINT =
+  'for the fast native CPU path: apt-get install g++ make python3 pkg-config libopenblas-dev, then npm rebuild mtl-ts';
+
+/** Options for {@link tryInstallNative}. */
+export interface NativeOptions {
+  /**
+   * Threads for OpenBLAS and the addon's own loops.
+   * @defaultValue `MTL_NATIVE_THREADS`, else the number of CPUs
+   */
+  threads?: number;
+  /**
+   * Reuse the buffers of disposed native outputs for new outputs (see BufferPool).
+   * Buffers ever returned by dataSync/data/arraySync or shared with another tensor
+   * are never reused.
+   * @defaultValue true
+   */
+  recycleBuffers?: boolean;
+}
+
+/** Result of {@link tryInstallNative}: ok, or a one-line reason with a hint. */
+export interface NativeInstallResult {
+  ok: boolean;
+  reason?: string;
+}
+
+interface Installed {
+  addon: NativeAddon;
+  path: string;
+  pool: BufferPool | null;
+  originals: Map<string, tf.KernelConfig>;
+  counts: Map<string, { native: number; fallback: number }>;
+}
+
+let installed: Installed | null = null;
+
+function selfTest(addon: NativeAddon): string | null {
+  const a = Float32Array.of(1, 2, 3, 4);
+  const b = Float32Array.of(5, 6, 7, 8);
+  const out = new Float32Array(4);
+  addon.matMul(a, b, out, 1, 1, 2, 2, 2, false, false, null, 0, 0, 0);
+  const expected = [19, 22, 43, 50];
+  return out.every((v, i) => v === expected[i]) ? null : `the addon's self-test matmul gave [${[...out]}]`;
+}
+
+/** The cpu backend's first write prints "install tfjs-node to speed things up"; with native kernels that advice is noise. */
+function quietCpuBanner(): void {
+  const backend = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (backend && backend.firstUse === true) backend.firstUse = false;
+}
+
+function register(kernel: NativeKernel, addon: NativeAddon, state: Installed): void {
+  const original = tf.getKernel(kernel.kernelName, 'cpu');
+  if (!original) return;
+  const counts = { native: 0, fallback: 0 };
+  state.originals.set(kernel.kernelName, original);
+  state.counts.set(kernel.kernelName, counts);
+  tf.unregisterKernel(kernel.kernelName, 'cpu');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (params) => {
+      const result = kernel.run(
+        { inputs: params.inputs, backend: params.backend as CpuBackend, attrs: params.attrs ?? {} },
+        addon,
+      );
+      if (result !== null) {
+        counts.native++;
+        return result;
+      }
+      counts.fallback++;
+      return original.kernelFunc(params);
+    },
+  });
+}
+
+/**
+ * Loads the native addon and, if it works, registers its kernels on tfjs's 'cpu'
+ * backend (keeping the originals as fallbacks) and makes 'cpu' the active backend.
+ * Never throws: when the addon is missing or broken it returns `ok: false` with a
+ * one-line reason and a hint, and tfjs is left untouched.
+ *
+ * @example
+ * ```ts
+ * const native = await tryInstallNative();
+ * console.log(native.ok ? 'backend: cpu + native kernels' : `native path off: ${native.reason}`);
+ * ```
+ */
+export async function tryInstallNative(options: NativeOptions = {}): Promise<NativeInstallResult> {
+  if (installed) {
+    if (options.threads !== undefined) installed.addon.setNumThreads(options.threads);
+    if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'tfjs could not initialise its cpu backend' };
+    return { ok: true };
+  }
+  const load = loadAddon();
+  if (!load.ok) return { ok: false, reason: `${load.reason}; ${NATIVE_HINT}` };
+  try {
+    const failure = selfTest(load.addon);
+    if (failure) return { ok: false, reason: `${failure}; ${NATIVE_HINT}` };
+    if (options.threads !== undefined) load.addon.setNumThreads(options.threads);
+  } catch (error) {
+    return { ok: false, reason: `the native addon failed its self-test: ${String(error)}; ${NATIVE_HINT}` };
+  }
+  if (!tf.findBackendFactory('cpu')) {
+    return { ok: false, reason: "tfjs has no 'cpu' backend registered (import @tensorflow/tfjs)" };
+  }
+  const state: Installed = { addon: load.addon, path: load.path, pool: null, originals: new Map(), counts: new Map() };
+  for (const kernel of NATIVE_KERNELS) register(kernel, load.addon, state);
+  installed = state;
+  if (!(await tf.setBackend('cpu'))) {
+    uninstallNative();
+    return { ok: false, reason: 'tfjs could not initialise its cpu backend' };
+  }
+  quietCpuBanner();
+  if (options.recycleBuffers ?? true) {
+    state.pool = new BufferPool();
+    state.pool.attach(tf.findBackend('cpu') as unknown as Parameters<BufferPool['attach']>[0]);
+    setOutputPool(state.pool);
+  }
+  return { ok: true };
+}
+
+/** Puts tfjs's original cpu kernels back. A no-op when the native path is not installed. */
+export function uninstallNative(): void {
+  if (!installed) return;
+  setOutputPool(null);
+  installed.pool?.detach();
+  for (const [name, original] of installed.originals) {
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel(original);
+  }
+  installed = null;
+}
+
+/** Whether the native kernels are currently registered. */
+export function isNativeInstalled(): boolean {
+  return installed !== null;
+}
+
+/**
+ * The original tfjs cpu kernel that a native kernel replaced (for comparisons and
+ * fallbacks), or the currently registered one when the native path is not installed.
+ */
+export function originalCpuKernel(kernelName: string): tf.KernelConfig | undefined {
+  return installed?.originals.get(kernelName) ?? tf.getKernel(kernelName, 'cpu');
+}
+
+/** What the native path is running with; see {@link nativeInfo}. */
+export interface NativeInfo {
+  /** The addon file loaded. */
+  path: string;
+  /** Threads of the addon's pool (OpenBLAS runs single-threaded inside its tasks). */
+  threads: number;
+  /** OpenBLAS's build string, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`. */
+  blasConfig: string;
+  /** Bytes of disposed outputs held for reuse (0 when recycling is off). */
+  pooledBytes: number;
+}
+
+/** The native path's addon, threads, OpenBLAS build and pooled bytes; null when not installed. */
+export function nativeInfo(): NativeInfo | null {
+  if (!installed) return null;
+  const info = installed.addon.info();
+  return { path: installed.path, threads: info.threads, blasConfig: info.blasConfig, pooledBytes: installed.pool?.bytes ?? 0 };
+}
+
+/** Sets the thread count of OpenBLAS and of the addon's loops. Throws if the native path is not installed. */
+export function setNativeThreads(threads: number): void {
+  if (!installed) throw new Error('setNativeThreads: the native path is not installed; call tryInstallNative() first');
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`setNativeThreads: threads must be a positive integer, found ${threads}`);
+  }
+  installed.addon.setNumThreads(threads);
+}
+
+/**
+ * Per-kernel call counts since install: how often the native code ran and how often a
+ * case fell back to the original kernel. Shows which tfjs calls miss the native path.
+ */
+export function nativeKernelCounts(): Record<string, { native: number; fallback: number }> {
+  const result: Record<string, { native: number; fallback: number }> = {};
+  for (const [name, counts] of installed?.counts ?? []) result[name] = { ...counts };
+  return result;
+}

@@ -1,0 +1,91 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** File name node-gyp gives the compiled addon (target `mtl_native` in binding.gyp). */
+export const ADDON_FILE = 'mtl_native.node';
+
+/**
+ * The functions the compiled addon (native/addon.cc) exports. Every kernel reads
+ * Float32Arrays the caller owns and writes into a caller-allocated output; nothing is
+ * copied across the boundary. Geometry arrays are the 15 ints
+ * `[batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW,
+ * dilationH, dilationW, padTop, padLeft]` (NHWC input, HWIO filter).
+ */
+export interface NativeAddon {
+  /** `out[b] = act(op(a[b % batchA]) · op(b[b % batchB]) + bias)`; biasMode 0 none, 1 per column, 2 scalar. */
+  matMul(
+    a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number,
+    m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
+    bias: Float32Array | null, biasMode: number, activation: number, alpha: number,
+  ): void;
+  /** NHWC convolution via im2col + sgemm, with optional per-channel bias and fused activation. */
+  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array,
+    bias: Float32Array | null, activation: number, alpha: number): void;
+  /** Gradient of conv2d with respect to its input (sgemm + col2im). */
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  /** Gradient of conv2d with respect to its filter (im2col + sgemm). */
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  /** NHWC max pooling. */
+  maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
+  /** Gradient of max pooling: each dy value goes to its window's first maximum. */
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  /** Element-wise unary op `op` (see UNARY_OPS) over n values. */
+  unary(op: number, x: Float32Array, y: Float32Array, n: number, alpha: number): void;
+  /** Broadcasting binary op: element strides of a and b per output dim (0 = broadcast). */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outShape: Int32Array,
+    aStrides: Int32Array, bStrides: Int32Array): void;
+  /** Sum (op 0) or max (op 1) over the dims flagged 1 in `reduceFlags`. */
+  reduce(op: number, x: Float32Array, out: Float32Array, shape: Int32Array, reduceFlags: Int32Array): void;
+  /** Row-wise softmax of a [rows, cols] matrix. */
+  softmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
+  /** Element-wise sum of several arrays of n values. */
+  addN(xs: Float32Array[], y: Float32Array, n: number): void;
+  /** Threads for the addon's own loops and for OpenBLAS. */
+  setNumThreads(threads: number): void;
+  /** Thread counts and the OpenBLAS build in use. */
+  info(): { threads: number; blasThreads: number; blasConfig: string; blasCore: string };
+}
+
+/** Result of looking for the compiled addon. */
+export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
+
+/**
+ * Where the addon may be: `MTL_NATIVE_ADDON` if set, else `build/Release/mtl_native.node`
+ * in this package's root, found by walking up from this module (works from `src/` under
+ * tsx and from `dist/src/` after `tsc`).
+ */
+export function addonCandidates(): string[] {
+  const fromEnv = process.env['MTL_NATIVE_ADDON'];
+  if (fromEnv) return [resolve(fromEnv)];
+  const found: string[] = [];
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    found.push(join(dir, 'build', 'Release', ADDON_FILE));
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return found;
+}
+
+/** Loads the compiled addon, or says in one line why it could not. */
+export function loadAddon(): AddonLoad {
+  const candidates = addonCandidates();
+  const path = candidates.find((p) => existsSync(p));
+  if (path === undefined) {
+    return { ok: false, reason: `the native addon is not built (no ${ADDON_FILE} under build/Release)` };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(path) as NativeAddon;
+    if (typeof addon.matMul !== 'function') {
+      return { ok: false, reason: `${path} is not the mtl-ts addon (it has no matMul)` };
+    }
+    return { ok: true, addon, path };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { ok: false, reason: `the native addon at ${path} failed to load: ${message}` };
+  }
+}
