@@ -18,6 +18,16 @@ export { variablesOf } from './architectures/multiTaskModel.js';
 export { buildEncoder, encoderStages, residualBlock, type EncoderSpec, type EncoderStages } from './architectures/encoders.js';
 export { buildHead } from './architectures/heads.js';
 export { hardSharing, type HardSharingArgs } from './architectures/hardSharing.js';
+export { softSharing, SOFT_SHARING_PENALTY, type SoftSharingArgs } from './architectures/softSharing.js';
+// Importing these registers their custom layers, so saved models load.
+export { crossStitch, CrossStitch, type CrossStitchArgs } from './architectures/crossStitch.js';
+export { ExpertMixture, type GateWeights } from './architectures/expertMixture.js';
+export { mtan, type MtanArgs } from './architectures/mtan.js';
+export { mmoe, type MmoeArgs, type GatedMultiTaskModel } from './architectures/mmoe.js';
+export { ple, type PleArgs } from './architectures/ple.js';
+export { adaShare, type AdaShareArgs, type AdaShareModel, type AdaSharePolicy } from './architectures/adashare.js';
+export { buildArchitecture, ARCHITECTURES, ARCHITECTURE_OPTIONS, type ArchitectureName } from './architectures/registry.js';
+export { trainAdaShare, resolveAdaShareSchedule, type AdaShareTrainingArgs, type AdaShareTrainingResult } from './training/adashareTraining.js';
 
 export type { WeightingMethod, WeightingInput, WeightingOutput, WeightingContext, WeightingNeeds, GradientMode } from './weighting/method.js';
 export { equalWeighting } from './weighting/equal.js';

@@ -7,7 +7,7 @@ import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildTasks } from './buildExperiment.js';
 import { validateExperiment } from './config.js';
 import { loadExperimentData } from './loadData.js';
-import { formatSummary, readSummary } from './runExperiment.js';
+import { formatSummary, isAdaShare, readPolicy, readSummary } from './runExperiment.js';
 
 /**
  * Evaluate a run folder's trained model on the test split of its experiment and print
@@ -28,6 +28,7 @@ export async function evaluateRun(runDir: string, log: (line: string) => void = 
   installSeededRandom(config.seed);
   const data = loadExperimentData(config, configPath);
   const model = buildModel(config, buildTasks(config), data.train.inputShape);
+  if (isAdaShare(model)) model.finalize(readPolicy(runDir), { fromScratch: false });
   const weights = readWeights(join(runDir, 'model'));
   model.model.setWeights(weights);
   weights.forEach((w) => w.dispose());

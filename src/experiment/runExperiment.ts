@@ -9,6 +9,24 @@ import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
 import type { ExperimentConfig } from './config.js';
 import { loadExperimentData, type ExperimentData } from './loadData.js';
+import type { AdaShareModel } from '../architectures/adashare.js';
+import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
+import { resolveAdaShareSchedule, trainAdaShare } from '../training/adashareTraining.js';
+import { Random } from '../training/random.js';
+
+/** The AdaShare policy a run folder saved. */
+export function readPolicy(runDir: string): Record<string, boolean[]> {
+  const path = join(runDir, 'policy.json');
+  if (!existsSync(path)) {
+    throw new MtlError({ code: 'run.missing_policy', path, expected: 'the AdaShare policy saved by the run', found: 'no such file', fix: 'start the run again without --resume' });
+  }
+  return (JSON.parse(readFileSync(path, 'utf8')) as { policy: Record<string, boolean[]> }).policy;
+}
+
+/** Whether a model searches a select/skip policy before training (AdaShare). */
+export function isAdaShare(model: MultiTaskModel): model is AdaShareModel {
+  return typeof (model as Partial<AdaShareModel>).selectPolicy === 'function' && typeof (model as Partial<AdaShareModel>).finalize === 'function';
+}
 
 export interface RunOptions {
   /** Run folder. @defaultValue runs/<name> */
@@ -120,6 +138,30 @@ async function trainOne(
   const optimizer = buildOptimizer(config);
   const started = Date.now();
   const train = taskNames ? data.train.withTasks(names) : data.train;
+  if (isAdaShare(model) && (options.resume ?? false)) {
+    model.finalize(readPolicy(runDir), { fromScratch: false });
+  } else if (isAdaShare(model)) {
+    // AdaShare first searches its per-task select/skip policy (weights and policy trained
+    // on two halves of the training data), then the chosen networks train below.
+    const log = options.log ?? ((l: string) => console.log(l));
+    const order = new Random(`${config.seed}:adashare-split`).permutation(train.size);
+    const half = Math.floor(train.size / 2);
+    const search = trainAdaShare({
+      model,
+      train: train.subset(Int32Array.from(order.subarray(0, half)).sort()),
+      policyData: train.subset(Int32Array.from(order.subarray(half)).sort()),
+      method,
+      methodOptions,
+      optimizer,
+      learningRate: config.training.optimizer.learningRate,
+      batchSize: config.training.batchSize,
+      seed: config.seed,
+      log,
+      ...resolveAdaShareSchedule(config.model.options),
+    });
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'policy.json'), JSON.stringify({ policy: search.policy, executeProbabilities: search.executeProbabilities }, null, 2) + '\n');
+  }
   const held = data.validation ?? data.test;
   const result = await fit({
     model,
