@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { MtlError } from '../errors.js';
 import { selectBackend, type BackendPreference } from '../backend/selectBackend.js';
 import { readExperiment, validateExperiment } from '../experiment/config.js';
+import { benchInference, formatInferenceComparison } from '../experiment/benchInference.js';
 import { evaluateRun } from '../experiment/evaluateRun.js';
 import { runBaselines, runExperiment } from '../experiment/runExperiment.js';
 
@@ -14,10 +15,13 @@ usage:
   mtl train <experiment.yaml|json> [--baselines] [--resume] [--force] [--run-dir DIR] [--epochs N] [--backend NAME] [--no-progress]
   mtl baselines <experiment.yaml|json> [--resume] [--run-dir DIR] [--epochs N] [--backend NAME]
   mtl eval <run folder> [--backend NAME]
+  mtl bench inference <run folder> [--batch N] [--backend NAME]
 
   train      train the multi-task model; with --baselines also one single-task model per task, and report Δm
   baselines  train only the single-task baselines (into <run>/baselines/) and update the run's Δm
   eval       evaluate a trained run's model on its test split and print the summary
+  bench      inference: parameters, size, memory and latency of the multi-task model
+             against the single-task models it replaces (needs the run's baselines)
 
 options:
   --run-dir DIR   run folder (default runs/<experiment name>)
@@ -40,24 +44,29 @@ async function main(argv: string[]): Promise<number> {
       epochs: { type: 'string' },
       backend: { type: 'string' },
       'no-progress': { type: 'boolean' },
+      batch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command, target] = positionals;
+  const [command, ...rest] = positionals;
+  if (command === 'bench' && rest[0] !== 'inference') {
+    throw new MtlError({ code: 'cli.unknown_command', path: 'bench', expected: '"inference"', found: JSON.stringify(rest[0] ?? ''), fix: 'mtl bench inference <run folder>' });
+  }
+  const target = command === 'bench' ? rest[1] : rest[0];
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
-  if (!['train', 'baselines', 'eval'].includes(command)) {
-    throw new MtlError({ code: 'cli.unknown_command', path: 'command', expected: 'train, baselines or eval', found: `"${command}"`, fix: 'run mtl --help' });
+  if (!['train', 'baselines', 'eval', 'bench'].includes(command)) {
+    throw new MtlError({ code: 'cli.unknown_command', path: 'command', expected: 'train, baselines, eval or bench', found: `"${command}"`, fix: 'run mtl --help' });
   }
   if (!target) {
     throw new MtlError({
       code: 'cli.missing_argument',
       path: command,
-      expected: command === 'eval' ? 'a run folder' : 'an experiment file (.yaml or .json)',
+      expected: command === 'eval' || command === 'bench' ? 'a run folder' : 'an experiment file (.yaml or .json)',
       found: 'nothing',
-      fix: command === 'eval' ? 'e.g. mtl eval runs/multimnist' : 'e.g. mtl train examples/multimnist.yaml',
+      fix: command === 'eval' || command === 'bench' ? `e.g. mtl ${command === 'bench' ? 'bench inference' : 'eval'} runs/multimnist` : 'e.g. mtl train examples/multimnist.yaml',
     });
   }
   let epochs: number | undefined;
@@ -71,6 +80,14 @@ async function main(argv: string[]): Promise<number> {
   const progress = !values['no-progress'];
   if (command === 'eval') {
     await evaluateRun(target);
+    return 0;
+  }
+  if (command === 'bench') {
+    const batch = values.batch === undefined ? 1 : Number(values.batch);
+    if (!Number.isInteger(batch) || batch < 1) {
+      throw new MtlError({ code: 'cli.bad_option', path: '--batch', expected: 'a positive integer', found: JSON.stringify(values.batch) });
+    }
+    console.log(formatInferenceComparison(benchInference(target, { batchSize: batch })));
     return 0;
   }
   const config = readExperiment(target);

@@ -198,6 +198,11 @@ export interface ParetoToyArgs {
   recordEvery?: number;
   /** Seed handed to the method's `init`. @defaultValue 0 */
   seed?: number;
+  /**
+   * Stop at the first step whose point is within this distance of the Pareto set
+   * (checked every 10 steps): "does it reach the front, and when". @defaultValue undefined (run all steps)
+   */
+  stopWithin?: number;
 }
 
 /** Outcome of {@link runParetoToy}. */
@@ -304,7 +309,9 @@ export function runParetoToy(args: ParetoToyArgs): ParetoToyResult {
       epochSums = [0, 0];
     }
     current = after;
-    if (taken % recordEvery === 0 || taken === steps) trajectory.push([x[0]!, x[1]!]);
+    const reached = args.stopWithin !== undefined && taken % 10 === 0 && paretoFrontDistance([x[0]!, x[1]!]) < args.stopWithin;
+    if (taken % recordEvery === 0 || taken === steps || reached) trajectory.push([x[0]!, x[1]!]);
+    if (reached) break;
   }
   const final: [number, number] = [x[0]!, x[1]!];
   if (diverged) trajectory.push(final);

@@ -46,6 +46,14 @@ test('mtl train → run folder with model, checkpoint, metrics and a summary wit
     assert.equal(e.status, 0, e.stderr);
     const auc = summary.multiTask.evaluation.readmitted.metrics.auc as number;
     assert.match(e.stdout, new RegExp(`readmitted: loss \\S+  auc ${auc.toFixed(4)}`));
+    // The multi-task model against the two single-task models it replaces.
+    const bench = cli(['bench', 'inference', run, '--batch', '4']);
+    assert.equal(bench.status, 0, bench.stderr);
+    const params = /\| parameters \| (\d+) \| (\d+) \| ([\d.]+)× \|/.exec(bench.stdout);
+    assert.ok(params, bench.stdout);
+    assert.equal(Number(params[1]), summary.multiTask.parameters);
+    assert.equal(Number(params[2]), summary.singleTask.readmitted.parameters + summary.singleTask.stay.parameters);
+    assert.match(bench.stdout, /\| latency, every task, batch 4 \| [\d.]+ ms \| [\d.]+ ms \|/);
     // Training again into the same folder without --resume or --force is refused and leaves the checkpoint alone.
     const before = statSync(join(run, 'checkpoint', 'state.json')).mtimeMs;
     const again = cli(['train', experiment(dir), '--run-dir', run, '--no-progress']);
