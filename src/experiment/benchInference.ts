@@ -2,11 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlError } from '../errors.js';
-import { readWeights } from '../io/modelFiles.js';
-import { installSeededRandom } from '../training/seededRandom.js';
-import { buildModel, buildTasks } from './buildExperiment.js';
-import { validateExperiment, type ExperimentConfig } from './config.js';
-import { isAdaShare, readPolicy } from './runExperiment.js';
+import { loadRunModel, readRunConfig } from './runFolder.js';
 
 /** Inference cost of one saved model. */
 export interface InferenceCost {
@@ -31,16 +27,6 @@ function folderBytes(dir: string): number {
   return ['model.json', 'weights.bin'].reduce((s, f) => s + (existsSync(join(dir, f)) ? statSync(join(dir, f)).size : 0), 0);
 }
 
-function loadRunModel(config: ExperimentConfig, runDir: string, modelDir: string, taskNames: string[] | undefined, inputShape: number[]) {
-  installSeededRandom(config.seed);
-  const model = buildModel(config, buildTasks(config, taskNames), inputShape);
-  if (isAdaShare(model)) model.finalize(readPolicy(runDir), { fromScratch: false });
-  const weights = readWeights(modelDir);
-  model.model.setWeights(weights);
-  weights.forEach((w) => w.dispose());
-  return model;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -55,17 +41,7 @@ function median(xs: number[]): number {
 export function benchInference(runDir: string, options: { batchSize?: number; iterations?: number } = {}): InferenceComparison {
   const batchSize = options.batchSize ?? 1;
   const iterations = options.iterations ?? 50;
-  const configPath = join(runDir, 'config.json');
-  if (!existsSync(configPath) || !existsSync(join(runDir, 'model', 'model.json'))) {
-    throw new MtlError({
-      code: 'run.missing',
-      path: runDir,
-      expected: 'a trained run folder (config.json and model/)',
-      found: existsSync(runDir) ? 'no trained model in it' : 'no such folder',
-      fix: 'train first: mtl train <experiment> --baselines',
-    });
-  }
-  const config = validateExperiment(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+  const config = readRunConfig(runDir);
   const tasks = config.tasks.map((t) => t.name);
   const missing = tasks.filter((t) => !existsSync(join(runDir, 'baselines', t, 'model', 'model.json')));
   if (missing.length > 0) {
@@ -79,8 +55,8 @@ export function benchInference(runDir: string, options: { batchSize?: number; it
   }
   const meta = JSON.parse(readFileSync(join(runDir, 'model', 'model.json'), 'utf8'));
   const inputShape = (meta.modelTopology.config.layers[0].config.batch_input_shape as number[]).slice(1);
-  const mtl = loadRunModel(config, runDir, join(runDir, 'model'), undefined, inputShape);
-  const singles = tasks.map((t) => loadRunModel(config, join(runDir, 'baselines', t), join(runDir, 'baselines', t, 'model'), [t], inputShape));
+  const mtl = loadRunModel(config, join(runDir, 'model'), inputShape);
+  const singles = tasks.map((t) => loadRunModel(config, join(runDir, 'baselines', t, 'model'), inputShape, { taskNames: [t] }));
   const x = tf.randomUniform([batchSize, ...inputShape]);
   const predict = (m: tf.LayersModel) => {
     const out = m.predict(x);
