@@ -12,19 +12,24 @@
  * - x1-component: c·(λ(x1−7) + (1−λ)(x1+7))/5 = 0, so x1 = 14λ − 7 ∈ [−7, 7];
  * - x2-component: c′(x2)·q̄ + c(x2)·0.02(x2+8) = 0 with c′ = −½sech²(x2/2) and
  *   q̄ = λq1 + (1−λ)q2 = 19.6λ(1−λ) + 0.01(x2+8)² − 20 (after substituting x1), which
- *   has exactly one root x2*(λ) in (−9.5, −8) (x2 ≈ −8.3552 at λ = ½, the figure's star).
- * Every such point is Pareto-optimal: both losses there are ≤ −0.39 and one of them is
- * ≤ −15.1, while for x2 ≥ 0 both losses are ≥ −6.2 (the log terms are clamped at
- * log 5e-6 + 6 and c1 ≤ 1). The Pareto set is therefore the curve
- * {(14λ − 7, x2*(λ)) : λ ∈ [0, 1]}, a slightly bent segment from (−7, −8.49) to (7, −8.49).
+ *   has exactly one root x2*(λ) in x2 < 0, and it lies in (−9.5, −8) (for x2 > −8 both
+ *   terms are positive); x2*(½) = −8.3551, the figure's star (the mean loss's optimum).
+ * Each such point is the only stationary point in x2 < 0 of the scalarisation
+ * λL1 + (1−λ)L2, which tends to 0 as x2 → 0⁻ and to +∞ as |x| grows, so it is that
+ * scalarisation's minimum over x2 < 0, hence not dominated there. Nor is it dominated
+ * from x2 ≥ 0, where both losses are ≥ −6.2 (the log terms are clamped at log 5e-6 + 6,
+ * c1 ≤ 1) while on the curve one loss is ≤ −15.09. Every other point is dominated (the
+ * x2 ≥ 0 half by the curve's middle, where both losses are −15.09). The Pareto set is
+ * therefore exactly the curve {(14λ − 7, x2*(λ)) : λ ∈ [0, 1]}, a slightly bent segment
+ * from (−7, −8.4345) through (0, −8.3551) to (7, −8.4345).
  *
  * Two measures of how far a point is from it:
  * - {@link paretoFrontDistance}: the Euclidean distance to that curve;
  * - {@link paretoStationarity}: min_{λ∈[0,1]} ‖λ∇L1 + (1−λ)∇L2‖ (the norm of MGDA's
- *   min-norm direction), 0 exactly at Pareto-stationary points. It is also (nearly) 0 at
- *   dominated points of the x2 > 0 half, where the two log-valleys meet with opposite
- *   x1-slopes and the x2-slope sech²-vanishes, so it alone does not prove that a run
- *   reached the front; use both.
+ *   min-norm direction), 0 exactly at Pareto-stationary points. It also fades to 0 far
+ *   up the x2 > 0 half (at the best x1: 0.09 at x2 = 5, 4e-3 at x2 = 8, 8e-5 at
+ *   x2 = 12), where all gradients vanish with c1′ and sech²(x2) although every point is
+ *   dominated, so it alone does not prove that a run reached the front; use both.
  */
 import type { WeightingMethod } from '../weighting/method.js';
 import { adamStep, initAdam } from '../weighting/adamStep.js';
@@ -160,12 +165,13 @@ export function paretoFrontDistance(x: readonly [number, number]): number {
 }
 
 /**
- * Steps of a toy run. The paper's toy script runs Adam (lr 1e-3) for 100,000 iterations
- * (its loss plots span 0–100K); with lr 1e-3 a coordinate moves at most ~1e-3 per step
- * and the starts lie 14–17 away from the Pareto set, so at least ~15,000 steps are
- * needed. Measured here: MGDA, CAGrad (c = 0.5), Nash-MTL and UPGrad are within
- * 0.02 of the set by 32,000 steps from every standard start (see the toy test); 100,000
- * matches the paper and leaves margin.
+ * Steps of a toy run: 100,000, as the paper's toy script (Adam, lr 1e-3; its loss plots
+ * span 0–100K). With lr 1e-3 a coordinate moves at most ~1e-3 per step and the starts
+ * lie 3.7–17.5 from the Pareto set. Measured first steps within 0.05 of the set, from
+ * (−8.5, 7.5) / (−8.5, −5) / (9, 9): MGDA ~24K / 8K / 25K, CAGrad (c = 0.5) ~59K / 9K /
+ * 69K (it then travels along the set to the mean loss's optimum), Nash-MTL ~15K / 3K /
+ * 15K, UPGrad ~52K / 4K / 55K without its ridge but ~121K / 4K / 127K with TorchJD's
+ * default ridge 1e-4 (see the toy test).
  */
 export const PARETO_TOY_STEPS = 100_000;
 
@@ -174,7 +180,7 @@ export interface ParetoToyArgs {
   /** The weighting method (any `needs`; the toy has no encoder, so both gradient modes coincide: the "representation" is x). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   method: WeightingMethod<any, any>;
-  /** The method's options, resolved with its `resolveOptions` (defaults filled in). */
+  /** The method's options as a user writes them (resolved here with its `resolveOptions`, defaults filling the rest). */
   options?: Record<string, unknown>;
   /** Starting point, e.g. one of `CAGRAD_TOY_STARTS`. */
   start: readonly [number, number];
@@ -203,13 +209,15 @@ export interface ParetoToyArgs {
    * (checked every 10 steps): "does it reach the front, and when". @defaultValue undefined (run all steps)
    */
   stopWithin?: number;
+  /** Stop after this much wall-clock time (benchmarks); `stoppedBy` then says `time`. @defaultValue undefined (no limit) */
+  maxSeconds?: number;
 }
 
 /** Outcome of {@link runParetoToy}. */
 export interface ParetoToyResult {
   method: string;
   start: [number, number];
-  /** Steps actually taken (fewer than asked when the run diverged). */
+  /** Steps actually taken (fewer than asked when the run stopped early, see `stoppedBy`). */
   steps: number;
   /** Subsampled trajectory, from the start to the final point. */
   trajectory: [number, number][];
@@ -224,6 +232,8 @@ export interface ParetoToyResult {
   frontDistance: number;
   /** True when x or the update stopped being finite (the run stops there). */
   diverged: boolean;
+  /** Why the run ended: all `steps` taken, `front` reached (`stopWithin`), `time` out (`maxSeconds`), or `diverged`. */
+  stoppedBy: 'steps' | 'front' | 'time' | 'diverged';
 }
 
 /**
@@ -233,7 +243,8 @@ export interface ParetoToyResult {
  * rows for `gradients` methods), forms the update Σ_t w_t g_t (or the method's
  * `direction`) and takes an Adam step on x. `afterStep` gets the losses recomputed at
  * the new x; `endEpoch` the epoch-mean losses every `stepsPerEpoch` steps.
- * Pure JavaScript: no tensors are created (~1 µs per step plus the method's own cost).
+ * Pure JavaScript in float64: no tensors are created; a step costs little beyond the
+ * method's own `update`.
  *
  * @example
  * ```ts
@@ -258,6 +269,8 @@ export function runParetoToy(args: ParetoToyArgs): ParetoToyResult {
   let weights: number[] = [1, 1];
   let epochSums = [0, 0];
   let diverged = false;
+  let stoppedBy: ParetoToyResult['stoppedBy'] = 'steps';
+  const deadline = args.maxSeconds === undefined ? Infinity : performance.now() + 1000 * args.maxSeconds;
   let taken = 0;
   let current = cagradToyValueAndGradient(x[0]!, x[1]!);
   for (let step = 0; step < steps; step++) {
@@ -310,11 +323,17 @@ export function runParetoToy(args: ParetoToyArgs): ParetoToyResult {
     }
     current = after;
     const reached = args.stopWithin !== undefined && taken % 10 === 0 && paretoFrontDistance([x[0]!, x[1]!]) < args.stopWithin;
-    if (taken % recordEvery === 0 || taken === steps || reached) trajectory.push([x[0]!, x[1]!]);
-    if (reached) break;
+    const late = taken % 100 === 0 && performance.now() > deadline;
+    if (reached) stoppedBy = 'front';
+    else if (late && taken < steps) stoppedBy = 'time';
+    if (taken % recordEvery === 0 || taken === steps || reached || late) trajectory.push([x[0]!, x[1]!]);
+    if (reached || late) break;
   }
   const final: [number, number] = [x[0]!, x[1]!];
-  if (diverged) trajectory.push(final);
+  if (diverged) {
+    stoppedBy = 'diverged';
+    trajectory.push(final);
+  }
   return {
     method: method.name,
     start: [start[0], start[1]],
@@ -326,6 +345,7 @@ export function runParetoToy(args: ParetoToyArgs): ParetoToyResult {
     stationarity: paretoStationarity(final),
     frontDistance: paretoFrontDistance(final),
     diverged,
+    stoppedBy,
   };
 }
 
@@ -333,20 +353,27 @@ export function runParetoToy(args: ParetoToyArgs): ParetoToyResult {
 export const PARETO_FRONT_TOLERANCE = 0.05;
 
 /**
- * A Markdown table of toy runs: method × start → final (x1, x2), L1, L2, stationarity,
- * distance to the Pareto set, and on-front (distance below `tolerance`).
+ * A Markdown table of toy runs: method (or `label`) × start → steps taken (and why the
+ * run stopped early), final (x1, x2), L1, L2, stationarity, distance to the Pareto set,
+ * and on-front (distance below `tolerance`).
+ *
+ * @example
+ * ```ts
+ * console.log(formatParetoToyTable([runParetoToy({ method: weightingMethods['mgda']!, start: [9, 9] })]));
+ * ```
  */
-export function formatParetoToyTable(results: readonly ParetoToyResult[], tolerance = PARETO_FRONT_TOLERANCE): string {
+export function formatParetoToyTable(results: readonly (ParetoToyResult & { label?: string })[], tolerance = PARETO_FRONT_TOLERANCE): string {
   const lines = [
-    '| method | start | final (x1, x2) | L1 | L2 | stationarity | distance to front | on front |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| method | start | steps | final (x1, x2) | L1 | L2 | stationarity | distance to front | on front |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     const onFront = !r.diverged && r.frontDistance < tolerance;
     lines.push(
-      `| ${r.method} | (${r.start[0]}, ${r.start[1]}) | (${r.final[0].toFixed(3)}, ${r.final[1].toFixed(3)}) | ` +
+      `| ${r.label ?? r.method} | (${r.start[0]}, ${r.start[1]}) | ${r.steps}${r.stoppedBy === 'steps' ? '' : ` (${r.stoppedBy})`} | ` +
+        `(${r.final[0].toFixed(3)}, ${r.final[1].toFixed(3)}) | ` +
         `${r.losses[0].toFixed(3)} | ${r.losses[1].toFixed(3)} | ${r.stationarity.toExponential(2)} | ` +
-        `${r.frontDistance.toExponential(2)} | ${onFront ? 'yes' : r.diverged ? `no (diverged at step ${r.steps})` : 'no'} |`,
+        `${r.frontDistance.toExponential(2)} | ${onFront ? 'yes' : r.diverged ? 'no (diverged)' : 'no'} |`,
     );
   }
   return lines.join('\n');

@@ -53,7 +53,11 @@ export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptio
       return { weights: [...state.weights], state: { weights: [...state.weights], squaredGradientSum, initialExcess: excess } };
     }
     const initial = state.initialExcess;
-    const raised = state.weights.map((w, i) => w * Math.exp(initial[i]! > 0 ? (options.stepSize * excess[i]!) / initial[i]! : 0));
+    // w_t·exp(η e_t/e_t(0)) in log space, shifted by the largest exponent: the same
+    // normalised weights without overflow when the excess ratios grow large.
+    const logs = state.weights.map((w, i) => Math.log(w) + (initial[i]! > 0 ? (options.stepSize * excess[i]!) / initial[i]! : 0));
+    const top = Math.max(...logs);
+    const raised = logs.map((l) => Math.exp(l - top));
     const total = raised.reduce((s, v) => s + v, 0);
     const weights = raised.map((v) => (v / total) * t);
     return { weights, state: { weights, squaredGradientSum, initialExcess: initial } };

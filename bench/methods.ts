@@ -1,0 +1,197 @@
+/**
+ * Benchmarks of the task-balancing methods.
+ *
+ * Default mode — step time: each gradient method's training-step time (hard sharing +
+ * trainStep + Adam) as a ratio to an equal-weighting step on the same model and batch,
+ * in every gradient mode the method supports, for
+ * - the MultiMNIST LeNet with 2 tasks (input 28×28×1, heads fc 50 → 10, batch 256);
+ * - an MLP 64→256→256 with 3 heads of 3 classes (batch 256);
+ * random data. Methods are measured round-robin (each round visits every method once,
+ * starting one place further along each round); the table gives the median over the
+ * rounds, and checks the issue's goals: representation mode ≤ 1.3× equal weighting,
+ * exact (parameters) mode ≤ 1 + 0.6·T×.
+ *
+ * `--toy` — the CAGrad two-task toy (Liu et al., NeurIPS 2021): every gradient method of
+ * the registry (and equal weighting, for reference) from the three standard starts,
+ * 100,000 Adam steps (lr 1e-3) or `--toy-seconds` of wall time per run, printed as a
+ * Markdown table (final point, losses, Pareto-stationarity, distance to the Pareto set).
+ *
+ * Usage:
+ *   node --import tsx bench/methods.ts [--rounds 3] [--steps 3] [--min-seconds 0.4] [--backend wasm]
+ * (a measurement takes at least `--steps` steps and at least `--min-seconds`, so the
+ * fast MLP step is timed over many steps).
+ *   node --import tsx bench/methods.ts --toy [--toy-seconds 10]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { hardSharing } from '../src/architectures/hardSharing.js';
+import { selectBackend, type BackendPreference } from '../src/backend/selectBackend.js';
+import { ArrayDataset, disposeBatch, type Batch } from '../src/data/dataset.js';
+import { CAGRAD_TOY_STARTS } from '../src/data/synthetic.js';
+import { PARETO_TOY_STEPS, formatParetoToyTable, runParetoToy, type ParetoToyResult } from '../src/evaluation/paretoToy.js';
+import { createTask } from '../src/tasks/createTask.js';
+import { Adam } from '../src/training/optimizers/adam.js';
+import { Random } from '../src/training/random.js';
+import { installSeededRandom } from '../src/training/seededRandom.js';
+import { trainStep } from '../src/training/trainStep.js';
+import type { GradientMode, WeightingMethod } from '../src/weighting/method.js';
+import { weightingMethods } from '../src/weighting/registry.js';
+
+const { values } = parseArgs({
+  options: {
+    toy: { type: 'boolean' },
+    'toy-seconds': { type: 'string' },
+    rounds: { type: 'string' },
+    steps: { type: 'string' },
+    'min-seconds': { type: 'string' },
+    backend: { type: 'string' },
+  },
+});
+
+type AnyMethod = WeightingMethod<unknown, unknown>;
+const gradientMethods = Object.values(weightingMethods).filter((m) => m.needs !== 'losses') as AnyMethod[];
+
+/** Options the toy runs use where the paper's toy differs from a method's default. */
+const TOY_OPTIONS: Record<string, Record<string, unknown>> = { cagrad: { conflictAversion: 0.5 } };
+/**
+ * The toy's losses go down to −20; methods that take logs or ratios of losses assume
+ * non-negative ones, so the methods see L_t + 20 ≥ 0 (the gradients, and so every
+ * gradient-only method, are unaffected).
+ */
+const TOY_LOSS_OFFSET = 20;
+
+function runToy(): void {
+  const seconds = Number(values['toy-seconds'] ?? 10);
+  const methods = [weightingMethods['equal']! as AnyMethod, ...gradientMethods];
+  const results: (ParetoToyResult & { label: string })[] = [];
+  const started = performance.now();
+  for (const method of methods) {
+    const options = TOY_OPTIONS[method.name];
+    for (const start of CAGRAD_TOY_STARTS) {
+      const r = runParetoToy({ method, options, start: [start[0], start[1]], lossOffset: TOY_LOSS_OFFSET, maxSeconds: seconds });
+      const label = options ? `${method.name} (${Object.entries(options).map(([k, v]) => `${k} ${v}`).join(', ')})` : method.name;
+      results.push({ ...r, label });
+      process.stderr.write(`${label} from (${start}): ${r.steps} steps, distance ${r.frontDistance.toExponential(2)}\n`);
+    }
+  }
+  console.log(
+    `\nCAGrad toy: Adam lr 1e-3, ${PARETO_TOY_STEPS} steps or ${seconds} s per run; methods see L + ${TOY_LOSS_OFFSET}; ` +
+      `on front = within 0.05 of the Pareto set (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+  );
+  console.log(formatParetoToyTable(results));
+}
+
+interface Workload {
+  name: string;
+  tasks: number;
+  step(method: AnyMethod, options: unknown, state: unknown, mode: GradientMode, step: number): unknown;
+  dispose(): void;
+}
+
+function buildWorkload(name: string, inputShape: number[], classes: number[], encoder: Parameters<typeof hardSharing>[0]['encoder'], head: { hidden: number[]; dropout: number }): Workload {
+  installSeededRandom(0);
+  const r = new Random(1);
+  const n = 256;
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n * size).map(() => r.next());
+  const targets = Object.fromEntries(classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(k)), width: 1 }]));
+  const data = new ArrayDataset({ data: x, shape: [n, ...inputShape] }, targets);
+  const tasks = classes.map((k, t) => createTask({ name: `t${t}`, kind: 'multiclass', classes: k, head }));
+  const model = hardSharing({ tasks, inputShape, encoder });
+  const optimizer = new Adam();
+  const batch: Batch = [...data.batches({ batchSize: n })][0]!;
+  return {
+    name,
+    tasks: tasks.length,
+    step(method, methodOptions, methodState, gradientMode, step) {
+      return trainStep(batch, {
+        model, optimizer, method, methodOptions, methodState, lastWeights: tasks.map(() => 1),
+        learningRate: 5e-4, gradientMode, epoch: 0, step,
+      }).methodState;
+    },
+    dispose() {
+      disposeBatch(batch);
+      optimizer.dispose();
+      model.model.dispose();
+    },
+  };
+}
+
+interface Entry {
+  method: AnyMethod;
+  mode: GradientMode;
+  options: unknown;
+  state: unknown;
+  steps: number;
+  times: number[];
+}
+
+async function runTiming(): Promise<void> {
+  const rounds = Number(values.rounds ?? 3);
+  const stepsPerMeasure = Number(values.steps ?? 3);
+  const minSeconds = Number(values['min-seconds'] ?? 0.4);
+  const backend = await selectBackend((values.backend ?? 'wasm') as BackendPreference, { log: () => {} });
+  const started = performance.now();
+  const workloads = [
+    () => buildWorkload('LeNet, 2 tasks, batch 256', [28, 28, 1], [10, 10], { type: 'lenet' }, { hidden: [50], dropout: 0.5 }),
+    () => buildWorkload('MLP 64→256→256, 3 tasks, batch 256', [64], [3, 3, 3], { type: 'mlp', hidden: [256, 256] }, { hidden: [], dropout: 0 }),
+  ];
+  const lines: string[] = [];
+  for (const build of workloads) {
+    const workload = build();
+    const taskNames = Array.from({ length: workload.tasks }, (_, t) => `t${t}`);
+    const context = { taskNames, seed: 0 };
+    const entries: Entry[] = [];
+    const add = (method: AnyMethod, mode: GradientMode) => {
+      const options = method.resolveOptions(undefined, context);
+      entries.push({ method, mode, options, state: method.init(context, options), steps: 0, times: [] });
+    };
+    add(weightingMethods['equal']! as AnyMethod, 'parameters');
+    for (const method of gradientMethods) for (const mode of method.gradientModes) add(method, mode);
+    // Warm-up: one untimed step of every entry (kernels, JIT, the methods' first-step state).
+    for (const e of entries) e.state = workload.step(e.method, e.options, e.state, e.mode, e.steps++);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < entries.length; k++) {
+        const e = entries[(k + round) % entries.length]!;
+        const t0 = performance.now();
+        let taken = 0;
+        while (taken < stepsPerMeasure || performance.now() - t0 < 1000 * minSeconds) {
+          e.state = workload.step(e.method, e.options, e.state, e.mode, e.steps++);
+          taken++;
+        }
+        e.times.push((performance.now() - t0) / taken);
+      }
+      process.stderr.write(`${workload.name}: round ${round + 1}/${rounds} done (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+    }
+    const base = median(entries[0]!.times);
+    const exactGoal = 1 + 0.6 * workload.tasks;
+    lines.push(`| ${workload.name} | equal | – | ${base.toFixed(1)} | 1.00× | – | – |`);
+    for (const e of entries.slice(1)) {
+      const ms = median(e.times);
+      const ratio = ms / base;
+      const goal = e.mode === 'representation' ? 1.3 : exactGoal;
+      lines.push(
+        `| ${workload.name} | ${e.method.name} | ${e.mode} | ${ms.toFixed(1)} | ${ratio.toFixed(2)}× | ≤ ${goal.toFixed(1)}× | ${ratio <= goal ? 'yes' : 'no'} |`,
+      );
+    }
+    workload.dispose();
+  }
+  console.log(
+    `\nTraining-step time per method, ratio to an equal-weighting step (median of ${rounds} rounds of ≥ ${stepsPerMeasure} steps and ≥ ${minSeconds} s, ` +
+      `methods round-robin; backend ${backend.tfBackend}, tfjs ${tf.version.tfjs}, ${cpus().length} CPUs, ` +
+      `${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+  );
+  console.log('| workload | method | gradient mode | ms/step | ratio to equal | goal | meets |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const line of lines) console.log(line);
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+if (values.toy) runToy();
+else await runTiming();
