@@ -214,7 +214,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     await saveCheckpoint(checkpointDir, model, optimizer, position);
   };
 
-  for (; position.epoch < epochs; position.epoch++, position.batchInEpoch = 0) {
+  while (position.epoch < epochs) {
     const epoch = position.epoch;
     const started = Date.now();
     let stepsTimed = 0;
@@ -324,18 +324,11 @@ export async function fit(args: FitArgs): Promise<FitResult> {
         stoppedEarly = true;
       }
     }
-    if (stoppedEarly) {
-      position.epoch += 1;
-      position.batchInEpoch = 0;
-      await checkpoint();
-      break;
-    }
-    if (position.epoch + 1 < epochs) {
-      position.epoch += 1;
-      position.batchInEpoch = 0;
-      await checkpoint();
-      position.epoch -= 1; // the loop header advances it
-    }
+    position.epoch += 1;
+    position.batchInEpoch = 0;
+    if (stoppedEarly) break;
+    // The last epoch's checkpoint is the final one, written below.
+    if (position.epoch < epochs) await checkpoint();
   }
   let evaluation = history.length > 0 ? history[history.length - 1]!.evaluation : undefined;
   if (!interrupted && args.earlyStopping && (args.earlyStopping.restoreBest ?? true) && position.best) {
