@@ -226,8 +226,50 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
   matrix.dispose();
   for (const r of rows) for (const g of r) g.dispose();
   const grads = new Map([...sharedGrads, ...taskGrads]);
+  // Like the loss step, only the shared variables and those of the tasks in the batch move.
+  const movable = [...shared, ...tasks.flatMap((t, i) => (present[i] ? model.taskVariables[t.name] ?? [] : []))];
+  const auxiliary = addAuxiliaryGradients(model, grads, movable);
   applyUpdate(args, [...grads.keys()], Object.fromEntries([...grads].map(([v, g]) => [v.name, g])));
-  return { losses, weights, methodState, gramian };
+  return { losses, weights, methodState, gramian, ...(auxiliary ? { auxiliary } : {}) };
+}
+
+/**
+ * The architecture's auxiliary loss (a soft-sharing penalty, AdaShare's policy losses) is
+ * not a task: it takes no part in the balancing and its gradient is added as it is.
+ */
+function addAuxiliaryGradients(
+  model: MultiTaskModel,
+  grads: Map<tf.Variable, tf.Tensor>,
+  vars: readonly tf.Variable[],
+): TrainStepResult['auxiliary'] {
+  if (!model.auxiliaryLoss) return undefined;
+  let name: string | undefined;
+  const { value, grads: auxGrads } = tf.engine().gradients(
+    () => {
+      const aux = model.auxiliaryLoss!();
+      if (!aux) return tf.scalar(0);
+      name = aux.name;
+      return aux.value;
+    },
+    [...vars],
+    undefined,
+    true,
+  );
+  const result = name === undefined ? undefined : { name, value: value.dataSync()[0]! };
+  value.dispose();
+  vars.forEach((v, i) => {
+    const g = auxGrads[i];
+    if (!g) return;
+    const existing = grads.get(v);
+    if (existing) {
+      grads.set(v, tf.add(existing, g));
+      existing.dispose();
+      g.dispose();
+    } else {
+      grads.set(v, g);
+    }
+  });
+  return result;
 }
 
 /** The k rows of a row-major matrix, as views. */

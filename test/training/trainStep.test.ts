@@ -100,3 +100,35 @@ test('no tensor leaks over many training steps', () => {
   optimizer.dispose();
   model.model.dispose();
 });
+
+test('gradient methods add the architecture auxiliary loss gradient unweighted', async () => {
+  const { weightingMethods } = await import('../../src/weighting/registry.js');
+  installSeededRandom(4);
+  const { data, tasks } = toyData(32);
+  const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [4] } });
+  // An auxiliary loss of ½‖θ‖² on the first shared kernel: its gradient is θ itself.
+  const kernel = model.sharedVariables[0]!;
+  const withAux = { ...model, auxiliaryLoss: () => ({ name: 'l2', value: tf.mul(tf.sum(tf.square(kernel)), 0.5) as tf.Scalar }) };
+  const [batch] = [...data.batches({ batchSize: 32 })];
+  const all = [...model.sharedVariables, ...model.taskVariables.a!, ...model.taskVariables.b!];
+  const run = (m: typeof model) => {
+    const saved = all.map((v) => v.dataSync().slice());
+    const copy = kernel.dataSync().slice();
+    const optimizer = new Sgd();
+    const r = trainStep(batch!, {
+      model: m, optimizer, method: weightingMethods.mgda as WeightingMethod<unknown, unknown>, methodOptions: weightingMethods.mgda!.resolveOptions({}, { taskNames: ['a', 'b'], seed: 0 }),
+      methodState: null, lastWeights: [1, 1], learningRate: 1, gradientMode: 'parameters', epoch: 0, step: 0,
+    });
+    const moved = kernel.dataSync().map((v, i) => copy[i]! - v);
+    all.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(saved[i]!, v.shape))));
+    optimizer.dispose();
+    return { moved, r, before: copy };
+  };
+  const plain = run(model);
+  const aux = run(withAux);
+  assert.equal(aux.r.auxiliary?.name, 'l2');
+  // The extra step is exactly lr · θ.
+  aux.moved.forEach((m, i) => assert.ok(Math.abs(m - plain.moved[i]! - aux.before[i]!) < 1e-5, `${m} vs ${plain.moved[i]! + aux.before[i]!}`));
+  disposeBatch(batch!);
+  model.model.dispose();
+});
