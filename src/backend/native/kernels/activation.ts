@@ -26,3 +26,14 @@ export function biasMode(biasShape: readonly number[], columns: number, outRank:
   if (size === 1) return columns === 1 ? 1 : 2;
   return biasShape[biasShape.length - 1] === columns ? 1 : null;
 }
+
+/**
+ * The activation of a fused kernel as the addon's code and leaky-ReLU slope, or null when
+ * the addon cannot run it (an unknown activation, or PReLU with its weights) and the
+ * original kernel must.
+ */
+export function fusedActivation(attrs: Record<string, unknown>, preluWeights: unknown): { act: number; alpha: number } | null {
+  const act = activationCode(attrs['activation']);
+  if (act === null || preluWeights !== undefined) return null;
+  return { act, alpha: typeof attrs['leakyreluAlpha'] === 'number' ? attrs['leakyreluAlpha'] : 0.2 };
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { float32Values, makeOutput, type KernelArgs, type NativeKernel } from '../cpuTensors.js';
-import { activationCode } from './activation.js';
+import { fusedActivation } from './activation.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -41,10 +41,9 @@ function runConv(args: KernelArgs, addon: Parameters<NativeKernel['run']>[1], fu
   let alpha = 0;
   let biasValues: Float32Array | null = null;
   if (fused) {
-    const code = activationCode(args.attrs['activation']);
-    if (code === null || preluActivationWeights !== undefined) return null;
-    act = code;
-    alpha = typeof args.attrs['leakyreluAlpha'] === 'number' ? args.attrs['leakyreluAlpha'] : 0.2;
+    const activation = fusedActivation(args.attrs, preluActivationWeights);
+    if (activation === null) return null;
+    ({ act, alpha } = activation);
     if (bias !== undefined) {
       biasValues = float32Values(args.backend, bias);
       if (!biasValues) return null;

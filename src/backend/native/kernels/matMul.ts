@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { NativeAddon } from '../addon.js';
 import { float32Values, makeOutput, sizeOf, type KernelArgs, type NativeKernel } from '../cpuTensors.js';
-import { activationCode, biasMode } from './activation.js';
+import { biasMode, fusedActivation } from './activation.js';
 
 interface MatMulPlan {
   outShape: number[];
@@ -43,10 +43,9 @@ function run(args: KernelArgs, addon: NativeAddon, fused: boolean): tf.TensorInf
   let mode = 0;
   let biasValues: Float32Array | null = null;
   if (fused) {
-    const code = activationCode(args.attrs['activation']);
-    if (code === null || preluActivationWeights !== undefined) return null;
-    act = code;
-    alpha = typeof args.attrs['leakyreluAlpha'] === 'number' ? args.attrs['leakyreluAlpha'] : 0.2;
+    const activation = fusedActivation(args.attrs, preluActivationWeights);
+    if (activation === null) return null;
+    ({ act, alpha } = activation);
     if (bias !== undefined) {
       biasValues = float32Values(args.backend, bias);
       const m = biasMode(bias.shape, p.n, p.outShape.length);
