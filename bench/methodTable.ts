@@ -1,0 +1,85 @@
+/**
+ * The task-balancing results table: every method × seeds on one benchmark, each
+ * multi-task run compared with single-task baselines trained with the same seed, as
+ * mean ± std of each task's main metric and of Δm (lower is better).
+ *
+ *   node --import tsx bench/methodTable.ts --experiment examples/multimnist.yaml \
+ *     --methods equal,mgda,pcgrad --seeds 0,1,2 [--epochs N] [--out runs/table-multimnist]
+ *
+ * Runs already finished in the output folder are reused, so the command can be
+ * stopped and started again. Prints a Markdown table.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { selectBackend } from '../src/backend/selectBackend.js';
+import { readExperiment } from '../src/experiment/config.js';
+import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
+
+const { values } = parseArgs({
+  options: {
+    experiment: { type: 'string', default: 'examples/multimnist.yaml' },
+    methods: { type: 'string', default: 'equal,mgda,pcgrad,cagrad,imtl-g,nash-mtl,upgrad,aligned-mtl' },
+    seeds: { type: 'string', default: '0,1,2' },
+    epochs: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+await selectBackend();
+const base = readExperiment(values.experiment!);
+const methods = values.methods!.split(',');
+const seeds = values.seeds!.split(',').map(Number);
+const out = values.out ?? join('runs', `table-${base.name}`);
+const epochs = values.epochs ? Number(values.epochs) : undefined;
+const quiet = { progress: false, log: () => {} };
+
+const baselines = new Map<number, RunSummary>();
+for (const seed of seeds) {
+  const dir = join(out, `baselines-s${seed}`);
+  const done = readSummary(dir);
+  const config = { ...base, seed, baselines: false };
+  baselines.set(seed, done?.singleTask && Object.keys(done.singleTask).length === base.tasks.length ? done : await runBaselines(config, { runDir: dir, ...(epochs ? { epochs } : {}), ...quiet }));
+  console.error(`baselines seed ${seed} done`);
+}
+
+const tasks = base.tasks.map((t) => t.name);
+const rows: string[] = [];
+const stats = (xs: number[]) => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
+  return { mean, std };
+};
+const fmt = (xs: number[], scale = 1, digits = 2) => {
+  const { mean, std } = stats(xs.map((x) => x * scale));
+  return xs.length > 1 ? `${mean.toFixed(digits)} ± ${std.toFixed(digits)}` : mean.toFixed(digits);
+};
+for (const method of methods) {
+  const metric: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
+  const deltas: number[] = [];
+  for (const seed of seeds) {
+    const dir = join(out, `${method}-s${seed}`);
+    let summary = existsSync(join(dir, 'summary.json')) ? readSummary(dir) : undefined;
+    if (!summary?.multiTask) {
+      const config = { ...base, seed, baselines: false, name: `${base.name}-${method}-s${seed}`, weighting: { method } };
+      summary = await runExperiment(config, { runDir: dir, ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
+    }
+    // Δm against this seed's single-task baselines.
+    const { deltaM } = await import('../src/evaluation/deltaM.js');
+    const b = baselines.get(seed)!.singleTask!;
+    const comparisons = tasks.flatMap((t) =>
+      Object.entries(summary!.multiTask!.evaluation[t]!.metrics).map(([m, v]) => ({
+        task: t, metric: m, direction: (['mse', 'rmse', 'mae'].includes(m) ? 'lower' : 'higher') as 'lower' | 'higher', multiTask: v, singleTask: b[t]!.evaluation.metrics[m]!,
+      })),
+    );
+    deltas.push(deltaM(comparisons));
+    for (const t of tasks) metric[t]!.push(Object.values(summary.multiTask!.evaluation[t]!.metrics)[0]!);
+    console.error(`${method} seed ${seed}: Δm ${deltas[deltas.length - 1]!.toFixed(2)}%`);
+  }
+  rows.push(`| ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} |`);
+}
+const single = tasks.map((t) => fmt(seeds.map((s) => Object.values(baselines.get(s)!.singleTask![t]!.evaluation.metrics)[0]!), 100));
+console.log(`\n${base.name}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epochs; main metric ×100, Δm in % (lower is better)\n`);
+console.log(`| method | ${tasks.join(' | ')} | Δm |`);
+console.log(`| --- | ${tasks.map(() => '---').join(' | ')} | --- |`);
+console.log(`| single-task | ${single.join(' | ')} | 0 |`);
+for (const r of rows) console.log(r);
