@@ -5,7 +5,7 @@ import type { GradientMode, WeightingMethod } from '../weighting/method.js';
 import { Adam } from './optimizers/adam.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Random } from './random.js';
-import { trainStep } from './trainStep.js';
+import { assertFiniteLosses, trainStep } from './trainStep.js';
 
 export interface AdaShareTrainingArgs {
   model: AdaShareModel;
@@ -159,16 +159,8 @@ export function trainAdaShare(args: AdaShareTrainingArgs): AdaShareTrainingResul
       } finally {
         disposeBatch(batch);
       }
+      assertFiniteLosses(result.losses, `adashare ${phase} epoch ${epoch + 1}`, 'lower the learning rate or clip gradients');
       for (const [t, v] of Object.entries(result.losses)) {
-        if (!Number.isFinite(v)) {
-          throw new MtlError({
-            code: 'training.diverged',
-            path: `adashare ${phase} epoch ${epoch + 1}, task "${t}"`,
-            expected: 'a finite loss',
-            found: String(v),
-            fix: 'lower the learning rate or clip gradients',
-          });
-        }
         sums[t] = (sums[t] ?? 0) + v;
         counts[t] = (counts[t] ?? 0) + 1;
       }

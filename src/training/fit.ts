@@ -12,7 +12,7 @@ import { ProgressBar, formatSeconds } from './progress.js';
 import { Random } from './random.js';
 import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import { installSeededRandom, seededRandomState } from './seededRandom.js';
-import { trainStep } from './trainStep.js';
+import { assertFiniteLosses, trainStep } from './trainStep.js';
 
 /** Stop when a validation metric has not improved for `patience` epochs. */
 export interface EarlyStoppingSpec {
@@ -241,16 +241,12 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       } finally {
         disposeBatch(batch);
       }
+      assertFiniteLosses(
+        result.losses,
+        `epoch ${epoch + 1}, step ${position.step}`,
+        'lower the learning rate, clip gradients (training.clipNorm) or check the data for extreme values; the last checkpoint is intact',
+      );
       for (const [t, v] of Object.entries(result.losses)) {
-        if (!Number.isFinite(v)) {
-          throw new MtlError({
-            code: 'training.diverged',
-            path: `epoch ${epoch + 1}, step ${position.step}, task "${t}"`,
-            expected: 'a finite loss',
-            found: String(v),
-            fix: 'lower the learning rate, clip gradients (training.clipNorm) or check the data for extreme values; the last checkpoint is intact',
-          });
-        }
         position.epochLossSums[t] = (position.epochLossSums[t] ?? 0) + v;
         position.epochLossCounts[t] = (position.epochLossCounts[t] ?? 0) + 1;
       }

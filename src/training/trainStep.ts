@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { MtlError } from '../errors.js';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import type { Batch } from '../data/dataset.js';
 import { maskedMeanLoss } from '../tasks/losses.js';
@@ -231,6 +232,18 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
   const auxiliary = addAuxiliaryGradients(model, grads, movable);
   applyUpdate(args, [...grads.keys()], Object.fromEntries([...grads].map(([v, g]) => [v.name, g])));
   return { losses, weights, methodState, gramian, ...(auxiliary ? { auxiliary } : {}) };
+}
+
+/**
+ * Stop a run whose step produced a non-finite task loss, with a coded error that says
+ * where (`where` names the epoch and step) and how to fix it.
+ */
+export function assertFiniteLosses(losses: Record<string, number>, where: string, fix: string): void {
+  for (const [task, value] of Object.entries(losses)) {
+    if (!Number.isFinite(value)) {
+      throw new MtlError({ code: 'training.diverged', path: `${where}, task "${task}"`, expected: 'a finite loss', found: String(value), fix });
+    }
+  }
 }
 
 /**
