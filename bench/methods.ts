@@ -25,16 +25,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { hardSharing } from '../src/architectures/hardSharing.js';
+import { buildWorkload } from './workload.js';
 import { selectBackend, type BackendPreference } from '../src/backend/selectBackend.js';
-import { ArrayDataset, disposeBatch, type Batch } from '../src/data/dataset.js';
 import { CAGRAD_TOY_STARTS } from '../src/data/synthetic.js';
 import { PARETO_TOY_STEPS, formatParetoToyTable, runParetoToy, type ParetoToyResult } from '../src/evaluation/paretoToy.js';
-import { createTask } from '../src/tasks/createTask.js';
-import { Adam } from '../src/training/optimizers/adam.js';
-import { Random } from '../src/training/random.js';
-import { installSeededRandom } from '../src/training/seededRandom.js';
-import { trainStep } from '../src/training/trainStep.js';
 import type { GradientMode, WeightingMethod } from '../src/weighting/method.js';
 import { weightingMethods } from '../src/weighting/registry.js';
 
@@ -80,42 +74,6 @@ function runToy(): void {
       `on front = within 0.05 of the Pareto set (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
   );
   console.log(formatParetoToyTable(results));
-}
-
-interface Workload {
-  name: string;
-  tasks: number;
-  step(method: AnyMethod, options: unknown, state: unknown, mode: GradientMode, step: number): unknown;
-  dispose(): void;
-}
-
-function buildWorkload(name: string, inputShape: number[], classes: number[], encoder: Parameters<typeof hardSharing>[0]['encoder'], head: { hidden: number[]; dropout: number }): Workload {
-  installSeededRandom(0);
-  const r = new Random(1);
-  const n = 256;
-  const size = inputShape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(n * size).map(() => r.next());
-  const targets = Object.fromEntries(classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(k)), width: 1 }]));
-  const data = new ArrayDataset({ data: x, shape: [n, ...inputShape] }, targets);
-  const tasks = classes.map((k, t) => createTask({ name: `t${t}`, kind: 'multiclass', classes: k, head }));
-  const model = hardSharing({ tasks, inputShape, encoder });
-  const optimizer = new Adam();
-  const batch: Batch = [...data.batches({ batchSize: n })][0]!;
-  return {
-    name,
-    tasks: tasks.length,
-    step(method, methodOptions, methodState, gradientMode, step) {
-      return trainStep(batch, {
-        model, optimizer, method, methodOptions, methodState, lastWeights: tasks.map(() => 1),
-        learningRate: 5e-4, gradientMode, epoch: 0, step,
-      }).methodState;
-    },
-    dispose() {
-      disposeBatch(batch);
-      optimizer.dispose();
-      model.model.dispose();
-    },
-  };
 }
 
 interface Entry {

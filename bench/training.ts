@@ -10,13 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
-import { hardSharing } from '../src/architectures/hardSharing.js';
-import { ArrayDataset, disposeBatch } from '../src/data/dataset.js';
-import { createTask } from '../src/tasks/createTask.js';
-import { Adam } from '../src/training/optimizers/adam.js';
-import { Random } from '../src/training/random.js';
-import { installSeededRandom } from '../src/training/seededRandom.js';
-import { trainStep } from '../src/training/trainStep.js';
+import { buildWorkload } from './workload.js';
 import { equalWeighting } from '../src/weighting/equal.js';
 import type { WeightingMethod } from '../src/weighting/method.js';
 
@@ -29,34 +23,15 @@ interface Workload {
   build(): { step: () => void; dispose: () => void };
 }
 
-function workload(name: string, inputShape: number[], classes: number[], encoder: Parameters<typeof hardSharing>[0]['encoder'], heads: { hidden: number[]; dropout: number }): Workload {
+function workload(name: string, ...args: Parameters<typeof buildWorkload> extends [string, ...infer Rest] ? Rest : never): Workload {
   return {
     name,
     build() {
-      installSeededRandom(0);
-      const r = new Random(1);
-      const n = 256;
-      const size = inputShape.reduce((a, b) => a * b, 1);
-      const x = new Float32Array(n * size).map(() => r.next());
-      const targets = Object.fromEntries(classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(k)), width: 1 }]));
-      const data = new ArrayDataset({ data: x, shape: [n, ...inputShape] }, targets);
-      const tasks = classes.map((k, t) => createTask({ name: `t${t}`, kind: 'multiclass', classes: k, head: heads }));
-      const model = hardSharing({ tasks, inputShape, encoder });
-      const optimizer = new Adam();
-      const [batch] = [...data.batches({ batchSize: n })];
+      const w = buildWorkload(name, ...args);
       let step = 0;
       return {
-        step() {
-          trainStep(batch!, {
-            model, optimizer, method: equalWeighting as WeightingMethod<unknown, unknown>, methodOptions: {}, methodState: null,
-            lastWeights: tasks.map(() => 1), learningRate: 5e-4, gradientMode: 'parameters', epoch: 0, step: step++,
-          });
-        },
-        dispose() {
-          disposeBatch(batch!);
-          optimizer.dispose();
-          model.model.dispose();
-        },
+        step: () => void w.step(equalWeighting as WeightingMethod<unknown, unknown>, {}, null, 'parameters', step++),
+        dispose: () => w.dispose(),
       };
     },
   };

@@ -1,0 +1,52 @@
+/**
+ * The synthetic training workloads the benchmarks share: hard sharing with a built-in
+ * encoder, random inputs and labels (one fixed batch), the per-variable Adam, and one
+ * `trainStep` per call with any weighting method.
+ */
+import { hardSharing } from '../src/architectures/hardSharing.js';
+import { ArrayDataset, disposeBatch, type Batch } from '../src/data/dataset.js';
+import { createTask } from '../src/tasks/createTask.js';
+import { Adam } from '../src/training/optimizers/adam.js';
+import { Random } from '../src/training/random.js';
+import { installSeededRandom } from '../src/training/seededRandom.js';
+import { trainStep } from '../src/training/trainStep.js';
+import type { GradientMode, WeightingMethod } from '../src/weighting/method.js';
+
+type AnyMethod = WeightingMethod<unknown, unknown>;
+
+export interface Workload {
+  name: string;
+  tasks: number;
+  step(method: AnyMethod, options: unknown, state: unknown, mode: GradientMode, step: number): unknown;
+  dispose(): void;
+}
+
+export function buildWorkload(name: string, inputShape: number[], classes: number[], encoder: Parameters<typeof hardSharing>[0]['encoder'], head: { hidden: number[]; dropout: number }): Workload {
+  installSeededRandom(0);
+  const r = new Random(1);
+  const n = 256;
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n * size).map(() => r.next());
+  const targets = Object.fromEntries(classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(k)), width: 1 }]));
+  const data = new ArrayDataset({ data: x, shape: [n, ...inputShape] }, targets);
+  const tasks = classes.map((k, t) => createTask({ name: `t${t}`, kind: 'multiclass', classes: k, head }));
+  const model = hardSharing({ tasks, inputShape, encoder });
+  const optimizer = new Adam();
+  const batch: Batch = [...data.batches({ batchSize: n })][0]!;
+  return {
+    name,
+    tasks: tasks.length,
+    step(method, methodOptions, methodState, gradientMode, step) {
+      return trainStep(batch, {
+        model, optimizer, method, methodOptions, methodState, lastWeights: tasks.map(() => 1),
+        learningRate: 5e-4, gradientMode, epoch: 0, step,
+      }).methodState;
+    },
+    dispose() {
+      disposeBatch(batch);
+      optimizer.dispose();
+      model.model.dispose();
+    },
+  };
+}
+
