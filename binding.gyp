@@ -11,7 +11,8 @@
         "native/gemm.cc",
         "native/conv.cc",
         "native/pool.cc",
-        "native/elementwise.cc"
+        "native/elementwise.cc",
+        "native/optimizers.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],

@@ -257,6 +257,32 @@ napi_value AddN(napi_env env, napi_callback_info info) {
   });
 }
 
+// adamUpdate(theta, grad, m, v, thetaOut, mOut, vOut, n, params[8]) — params as AdamParams.
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 9);
+    const int64_t n = c.i64(7);
+    const float* q = c.f32(8, 8);
+    const mtl::AdamParams p{q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
+    mtl::adam_update(c.f32(0, n), c.f32(1, n), c.f32(2, n), c.f32(3, n), c.f32(4, n), c.f32(5, n), c.f32(6, n), n, p);
+    return undefined(env);
+  });
+}
+
+// sgdUpdate(theta, grad, buffer|null, thetaOut, bufferOut|null, n, lr, wd, momentum, nesterov, firstStep)
+napi_value SgdUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 11);
+    const int64_t n = c.i64(5);
+    const mtl::SgdParams p{static_cast<float>(c.f64(6)), static_cast<float>(c.f64(7)), static_cast<float>(c.f64(8)),
+                           c.boolean(9), c.boolean(10)};
+    float* buffer_out = c.f32_or_null(4, n);
+    const float* buffer = buffer_out != nullptr ? c.f32(2, n) : nullptr;
+    mtl::sgd_update(c.f32(0, n), c.f32(1, n), buffer, c.f32(3, n), buffer_out, n, p);
+    return undefined(env);
+  });
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Call c(env, info, 1);
@@ -295,6 +321,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -77,4 +77,24 @@ void softmax(const float* x, float* y, int64_t rows, int64_t cols);
 // Sum of `count` arrays of n values (AddN).
 void add_n(const float* const* xs, int64_t count, float* y, int64_t n);
 
+// Adam / AdamW on one variable: g' = g + weight_decay·θ (coupled decay, 0 to skip),
+// m' = β1 m + (1−β1) g', v' = β2 v + (1−β2) g'², θ' = θ·decay_factor − step_size·m'/(√v' + ε̂)
+// (decay_factor = 1 − lr·wd for decoupled decay, else 1; step_size and ε̂ carry the
+// bias corrections). Outputs may not alias inputs.
+struct AdamParams {
+  float beta1, one_minus_beta1, beta2, one_minus_beta2, step_size, epsilon_hat, weight_decay, decay_factor;
+};
+void adam_update(const float* theta, const float* grad, const float* m, const float* v, float* theta_out,
+                 float* m_out, float* v_out, int64_t n, const AdamParams& p);
+
+// SGD on one variable (PyTorch's convention): g' = g + wd·θ; with momentum (buffer_out
+// non-null) b' = first_step ? g' : μ b + g', g'' = nesterov ? g' + μ b' : b';
+// θ' = θ − lr·g''.
+struct SgdParams {
+  float learning_rate, weight_decay, momentum;
+  bool nesterov, first_step;
+};
+void sgd_update(const float* theta, const float* grad, const float* buffer, float* theta_out, float* buffer_out,
+                int64_t n, const SgdParams& p);
+
 }  // namespace mtl

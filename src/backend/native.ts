@@ -11,6 +11,7 @@ import { loadAddon, type NativeAddon } from './native/addon.js';
 import { BufferPool } from './native/bufferPool.js';
 import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuTensors.js';
 import { NATIVE_KERNELS } from './native/kernels/index.js';
+import { NATIVE_ADDED_KERNELS } from './native/kernels/optimizerUpdates.js';
 
 /** One line telling a user how to get the native path. */
 export const NATIVE_HINT =
@@ -43,6 +44,8 @@ interface Installed {
   path: string;
   pool: BufferPool | null;
   originals: Map<string, tf.KernelConfig>;
+  /** Kernels registered on 'cpu' that tfjs does not have (fused optimizer updates). */
+  added: string[];
   counts: Map<string, { native: number; fallback: number }>;
 }
 
@@ -87,6 +90,19 @@ function register(kernel: NativeKernel, addon: NativeAddon, state: Installed): v
   });
 }
 
+function registerAdded(addon: NativeAddon, state: Installed): void {
+  for (const kernel of NATIVE_ADDED_KERNELS) {
+    if (tf.getKernel(kernel.kernelName, 'cpu')) continue;
+    tf.registerKernel({
+      kernelName: kernel.kernelName,
+      backendName: 'cpu',
+      kernelFunc: (params) =>
+        kernel.run({ inputs: params.inputs, backend: params.backend as CpuBackend, attrs: params.attrs ?? {} }, addon),
+    });
+    state.added.push(kernel.kernelName);
+  }
+}
+
 /**
  * Loads the native addon and, if it works, registers its kernels on tfjs's 'cpu'
  * backend (keeping the originals as fallbacks) and makes 'cpu' the active backend.
@@ -117,8 +133,9 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   if (!tf.findBackendFactory('cpu')) {
     return { ok: false, reason: "tfjs has no 'cpu' backend registered (import @tensorflow/tfjs)" };
   }
-  const state: Installed = { addon: load.addon, path: load.path, pool: null, originals: new Map(), counts: new Map() };
+  const state: Installed = { addon: load.addon, path: load.path, pool: null, originals: new Map(), added: [], counts: new Map() };
   for (const kernel of NATIVE_KERNELS) register(kernel, load.addon, state);
+  registerAdded(load.addon, state);
   installed = state;
   if (!(await tf.setBackend('cpu'))) {
     uninstallNative();
@@ -142,6 +159,7 @@ export function uninstallNative(): void {
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel(original);
   }
+  for (const name of installed.added) tf.unregisterKernel(name, 'cpu');
   installed = null;
 }
 

@@ -42,6 +42,16 @@ export interface NativeAddon {
   softmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
   /** Element-wise sum of several arrays of n values. */
   addN(xs: Float32Array[], y: Float32Array, n: number): void;
+  /**
+   * Fused Adam/AdamW update of one variable of n values; `params` holds
+   * [β1, 1−β1, β2, 1−β2, stepSize, ε̂, coupled weight decay, decay factor] (native/kernels.h).
+   */
+  adamUpdate(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
+    thetaOut: Float32Array, mOut: Float32Array, vOut: Float32Array, n: number, params: Float32Array): void;
+  /** Fused SGD update of one variable; buffer/bufferOut null without momentum. */
+  sgdUpdate(theta: Float32Array, grad: Float32Array, buffer: Float32Array | null, thetaOut: Float32Array,
+    bufferOut: Float32Array | null, n: number, learningRate: number, weightDecay: number, momentum: number,
+    nesterov: boolean, firstStep: boolean): void;
   /** Threads for the addon's own loops and for OpenBLAS. */
   setNumThreads(threads: number): void;
   /** Thread counts and the OpenBLAS build in use. */

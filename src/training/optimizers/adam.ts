@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { FUSED_ADAM_KERNEL, hasFusedKernel, runFused } from './fusedUpdates.js';
 import { SlotOptimizer, type WeightDecayOptions } from './optimizer.js';
 
 export interface AdamOptions extends WeightDecayOptions {
@@ -39,26 +40,51 @@ export class Adam extends SlotOptimizer {
   }
 
   applyGradients(grads: ReadonlyMap<tf.Variable, tf.Tensor>, learningRate: number): void {
-    for (const [variable, gradient] of grads) {
-      const { m, v } = this.slotsOf(variable) as { m: tf.Variable; v: tf.Variable };
-      const t = (this.steps.get(variable.name) ?? 0) + 1;
-      this.steps.set(variable.name, t);
-      const b1 = this.beta1;
-      const b2 = this.beta2;
-      const stepSize = (learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-      // ε scaled so that the update equals lr·m̂/(√v̂ + ε) exactly.
-      const epsHat = this.epsilon * Math.sqrt(1 - b2 ** t);
-      tf.tidy(() => {
-        let g = gradient;
-        if (this.weightDecay > 0 && !this.decoupled) g = tf.add(g, tf.mul(variable, this.weightDecay));
-        const mNew = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-        const vNew = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-        m.assign(mNew);
-        v.assign(vNew);
-        let theta: tf.Tensor = variable;
-        if (this.weightDecay > 0 && this.decoupled) theta = tf.mul(theta, 1 - learningRate * this.weightDecay);
-        variable.assign(tf.sub(theta, tf.div(tf.mul(mNew, stepSize), tf.add(tf.sqrt(vNew), epsHat))));
-      });
+    const fused = hasFusedKernel(FUSED_ADAM_KERNEL);
+    // Step-dependent scalars of the composite path, made once per step and bias-correction count.
+    const perStep = new Map<number, { stepSize: tf.Scalar; epsHat: tf.Scalar }>();
+    try {
+      for (const [variable, gradient] of grads) {
+        const { m, v } = this.slotsOf(variable) as { m: tf.Variable; v: tf.Variable };
+        const t = (this.steps.get(variable.name) ?? 0) + 1;
+        this.steps.set(variable.name, t);
+        const b1 = this.beta1;
+        const b2 = this.beta2;
+        const stepSize = (learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        // ε scaled so that the update equals lr·m̂/(√v̂ + ε) exactly.
+        const epsHat = this.epsilon * Math.sqrt(1 - b2 ** t);
+        const coupled = this.weightDecay > 0 && !this.decoupled ? this.weightDecay : 0;
+        const decayFactor = this.weightDecay > 0 && this.decoupled ? 1 - learningRate * this.weightDecay : 1;
+        if (fused && variable.dtype === 'float32' && gradient.dtype === 'float32') {
+          const [theta, mNew, vNew] = runFused(FUSED_ADAM_KERNEL, { variable, gradient, m, v }, {
+            beta1: b1, beta2: b2, stepSize, epsilonHat: epsHat, weightDecay: coupled, decayFactor,
+          });
+          m.assign(mNew!);
+          v.assign(vNew!);
+          variable.assign(theta!);
+          tf.dispose([theta!, mNew!, vNew!]);
+          continue;
+        }
+        let scalars = perStep.get(t);
+        if (!scalars) {
+          scalars = { stepSize: tf.scalar(stepSize), epsHat: tf.scalar(epsHat) };
+          perStep.set(t, scalars);
+        }
+        const { stepSize: stepSizeT, epsHat: epsHatT } = scalars;
+        tf.tidy(() => {
+          let g = gradient;
+          if (coupled > 0) g = tf.add(g, tf.mul(variable, this.constant(coupled)));
+          const mNew = tf.add(tf.mul(m, this.constant(b1)), tf.mul(g, this.constant(1 - b1)));
+          const vNew = tf.add(tf.mul(v, this.constant(b2)), tf.mul(tf.square(g), this.constant(1 - b2)));
+          m.assign(mNew);
+          v.assign(vNew);
+          let theta: tf.Tensor = variable;
+          if (decayFactor !== 1) theta = tf.mul(theta, decayFactor);
+          variable.assign(tf.sub(theta, tf.div(tf.mul(mNew, stepSizeT), tf.add(tf.sqrt(vNew), epsHatT))));
+        });
+      }
+    } finally {
+      for (const { stepSize, epsHat } of perStep.values()) tf.dispose([stepSize, epsHat]);
     }
   }
 }

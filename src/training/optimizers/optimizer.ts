@@ -42,6 +42,21 @@ export abstract class SlotOptimizer implements Optimizer {
   protected readonly slots = new Map<string, Record<string, tf.Variable>>();
   protected readonly steps = new Map<string, number>();
   protected abstract readonly slotNames: readonly string[];
+  /**
+   * Scalars that stay the same across steps (β1, 1−β1, …), made once and kept: on
+   * WebGPU/WebGL each `tf.mul(x, 0.9)` would otherwise upload a new scalar per variable per step.
+   */
+  private readonly constants = new Map<number, tf.Scalar>();
+
+  /** The kept scalar tensor of `value` (float32). */
+  protected constant(value: number): tf.Scalar {
+    let c = this.constants.get(value);
+    if (!c) {
+      c = tf.keep(tf.scalar(value));
+      this.constants.set(value, c);
+    }
+    return c;
+  }
 
   protected slotsOf(variable: tf.Variable): Record<string, tf.Variable> {
     let s = this.slots.get(variable.name);
@@ -88,6 +103,8 @@ export abstract class SlotOptimizer implements Optimizer {
   }
 
   dispose(): void {
+    for (const c of this.constants.values()) c.dispose();
+    this.constants.clear();
     for (const s of this.slots.values()) for (const v of Object.values(s)) v.dispose();
     this.slots.clear();
     this.steps.clear();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { FUSED_SGD_KERNEL, hasFusedKernel, runFused } from './fusedUpdates.js';
 import { SlotOptimizer, type WeightDecayOptions } from './optimizer.js';
 
 export interface SgdOptions extends WeightDecayOptions {
@@ -28,21 +29,36 @@ export class Sgd extends SlotOptimizer {
   }
 
   applyGradients(grads: ReadonlyMap<tf.Variable, tf.Tensor>, learningRate: number): void {
-    for (const [variable, gradient] of grads) {
-      const t = (this.steps.get(variable.name) ?? 0) + 1;
-      this.steps.set(variable.name, t);
-      tf.tidy(() => {
-        let g = gradient;
-        if (this.weightDecay > 0) g = tf.add(g, tf.mul(variable, this.weightDecay));
-        if (this.momentum > 0) {
-          const { momentum: buffer } = this.slotsOf(variable) as { momentum: tf.Variable };
-          // PyTorch initialises the buffer with the first gradient.
-          const b = t === 1 ? g : tf.add(tf.mul(buffer, this.momentum), g);
-          buffer.assign(b);
-          g = this.nesterov ? tf.add(g, tf.mul(b, this.momentum)) : b;
+    const fused = hasFusedKernel(FUSED_SGD_KERNEL);
+    const lr = tf.scalar(learningRate);
+    try {
+      for (const [variable, gradient] of grads) {
+        const t = (this.steps.get(variable.name) ?? 0) + 1;
+        this.steps.set(variable.name, t);
+        const buffer = this.momentum > 0 ? (this.slotsOf(variable) as { momentum: tf.Variable }).momentum : undefined;
+        if (fused && variable.dtype === 'float32' && gradient.dtype === 'float32') {
+          const outputs = runFused(FUSED_SGD_KERNEL, buffer ? { variable, gradient, buffer } : { variable, gradient }, {
+            learningRate, weightDecay: this.weightDecay, momentum: this.momentum, nesterov: this.nesterov, firstStep: t === 1,
+          });
+          if (buffer) buffer.assign(outputs[1]!);
+          variable.assign(outputs[0]!);
+          tf.dispose(outputs);
+          continue;
         }
-        variable.assign(tf.sub(variable, tf.mul(g, learningRate)));
-      });
+        tf.tidy(() => {
+          let g = gradient;
+          if (this.weightDecay > 0) g = tf.add(g, tf.mul(variable, this.constant(this.weightDecay)));
+          if (buffer) {
+            // PyTorch initialises the buffer with the first gradient.
+            const b = t === 1 ? g : tf.add(tf.mul(buffer, this.constant(this.momentum)), g);
+            buffer.assign(b);
+            g = this.nesterov ? tf.add(g, tf.mul(b, this.constant(this.momentum))) : b;
+          }
+          variable.assign(tf.sub(variable, tf.mul(g, lr)));
+        });
+      }
+    } finally {
+      lr.dispose();
     }
   }
 }
