@@ -85,6 +85,19 @@ export function mtan(args: MtanArgs): MultiTaskModel {
     return applySymbolic(head, attended[i]!);
   });
   const model = tf.model({ inputs: input, outputs, name: 'mtl_mtan' });
+  // tfjs counts one reference per symbolic call, and a model's dispose() releases each
+  // sub-layer once: the projections, called once per task, would keep their weights.
+  const projections = sharedModels.filter((m) => m.name.startsWith('attention_projection'));
+  const disposeModel = model.dispose.bind(model);
+  model.dispose = () => {
+    const result = disposeModel();
+    for (const project of projections) {
+      // tfjs's own counter (a Container is disposed when it reaches 0).
+      const refs = () => (project as unknown as { _refCount: number | null })._refCount ?? 0;
+      while (refs() > 0) result.numDisposedVariables += project.dispose().numDisposedVariables;
+    }
+    return result;
+  };
   const taskVariables: Record<string, tf.Variable[]> = {};
   for (const [name, models] of taskModels) taskVariables[name] = models.flatMap(variablesOf);
   return functionalMultiTaskModel({ architecture: 'mtan', tasks, model, sharedVariables: sharedModels.flatMap(variablesOf), taskVariables });

@@ -55,3 +55,12 @@ test('MTAN (residual conv net: same-size maps, a stride-2 stage, pooling to a ve
   disposeRandomBatch(batch);
   m.model.dispose();
 });
+
+test('disposing an MTAN model frees every weight, the per-task projections included', () => {
+  for (const count of [1, 2, 3]) {
+    const start = tf.memory().numTensors;
+    const m = mtan({ tasks: threeTasks().slice(0, count), inputShape: [6], encoder: { type: 'mlp', hidden: [8, 6, 4] } });
+    m.model.dispose();
+    assert.equal(tf.memory().numTensors, start, `${count} task(s): ${tf.memory().numTensors - start} tensors left`);
+  }
+});
