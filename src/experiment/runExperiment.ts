@@ -11,7 +11,15 @@ import type { ExperimentConfig } from './config.js';
 import { loadExperimentData, type ExperimentData } from './loadData.js';
 import type { AdaShareModel } from '../architectures/adashare.js';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
-import { resolveAdaShareSchedule, trainAdaShare } from '../training/adashareTraining.js';
+import { hasCheckpoint } from '../training/checkpoint.js';
+import {
+  ADASHARE_SCHEDULE_KEYS,
+  hasSearchCheckpoint,
+  resolveAdaShareSchedule,
+  SEARCH_CHECKPOINT_DIR,
+  trainAdaShare,
+  type AdaShareSearchProgress,
+} from '../training/adashareTraining.js';
 import { Random } from '../training/random.js';
 
 /** The AdaShare policy a run folder saved. */
@@ -21,6 +29,17 @@ export function readPolicy(runDir: string): Record<string, boolean[]> {
     throw new MtlError({ code: 'run.missing_policy', path, expected: 'the AdaShare policy saved by the run', found: 'no such file', fix: 'start the run again without --resume' });
   }
   return (JSON.parse(readFileSync(path, 'utf8')) as { policy: Record<string, boolean[]> }).policy;
+}
+
+/**
+ * The experiment settings an AdaShare search checkpoint must match besides the schedule
+ * (which `trainAdaShare` records itself): the encoder and the model options (sparsity
+ * and sharing weights, temperature, hard sampling), keyed by their experiment-file path.
+ */
+function adaShareCheckpointSettings(config: ExperimentConfig): Record<string, unknown> {
+  const schedule = ADASHARE_SCHEDULE_KEYS as readonly string[];
+  const options = Object.entries(config.model.options ?? {}).filter(([k]) => !schedule.includes(k));
+  return { 'model.encoder': config.model.encoder, ...Object.fromEntries(options.map(([k, v]) => [`model.options.${k}`, v])) };
 }
 
 /** Whether a model searches a select/skip policy before training (AdaShare). */
@@ -36,6 +55,8 @@ export interface RunOptions {
   epochs?: number;
   progress?: boolean;
   log?: (line: string) => void;
+  /** AdaShare: called after each search checkpoint is written (tests throw from it to simulate a killed run). */
+  onSearchCheckpoint?: (progress: AdaShareSearchProgress) => void;
 }
 
 /** What a run folder's summary.json holds. */
@@ -138,11 +159,15 @@ async function trainOne(
   const optimizer = buildOptimizer(config);
   const started = Date.now();
   const train = taskNames ? data.train.withTasks(names) : data.train;
-  if (isAdaShare(model) && (options.resume ?? false)) {
+  let resumeFit = options.resume ?? false;
+  if (isAdaShare(model) && resumeFit && hasCheckpoint(join(runDir, 'checkpoint'))) {
+    // The re-training already checkpointed: its checkpoint holds the weights of the chosen networks.
     model.finalize(readPolicy(runDir), { fromScratch: false });
   } else if (isAdaShare(model)) {
     // AdaShare first searches its per-task select/skip policy (weights and policy trained
-    // on two halves of the training data), then the chosen networks train below.
+    // on two halves of the training data), then the chosen networks train below. The
+    // search checkpoints into <runDir>/search-checkpoint; a resumed run continues it
+    // exactly (or, when it was complete, only selects the policy again and re-trains).
     const log = options.log ?? ((l: string) => console.log(l));
     const order = new Random(`${config.seed}:adashare-split`).permutation(train.size);
     const half = Math.floor(train.size / 2);
@@ -158,9 +183,25 @@ async function trainOne(
       seed: config.seed,
       log,
       ...resolveAdaShareSchedule(config.model.options),
+      checkpointDir: join(runDir, SEARCH_CHECKPOINT_DIR),
+      resume: resumeFit,
+      checkpointSettings: adaShareCheckpointSettings(config),
+      ...(options.onSearchCheckpoint ? { onCheckpoint: options.onSearchCheckpoint } : {}),
     });
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, 'policy.json'), JSON.stringify({ policy: search.policy, executeProbabilities: search.executeProbabilities }, null, 2) + '\n');
+    const policyPath = join(runDir, 'policy.json');
+    if (resumeFit && existsSync(policyPath) && JSON.stringify(readPolicy(runDir)) !== JSON.stringify(search.policy)) {
+      throw new MtlError({
+        code: 'checkpoint.mismatch',
+        path: policyPath,
+        expected: 'the policy the resumed AdaShare search selects',
+        found: 'another policy',
+        fix: 'start the run again without --resume (--force replaces the run folder)',
+      });
+    }
+    writeFileSync(policyPath, JSON.stringify({ policy: search.policy, executeProbabilities: search.executeProbabilities }, null, 2) + '\n');
+    // The re-training has no checkpoint yet: it starts from the beginning.
+    resumeFit = false;
   }
   const held = data.validation ?? data.test;
   const result = await fit({
@@ -172,7 +213,7 @@ async function trainOne(
     optimizer,
     ...(config.weighting.gradientMode ? { gradientMode: config.weighting.gradientMode } : {}),
     runDir,
-    resume: options.resume ?? false,
+    resume: resumeFit,
     ...trainingArgs(config, options),
   });
   const { evaluate } = await import('../evaluation/evaluate.js');
@@ -188,7 +229,8 @@ async function trainOne(
  * Run an experiment: train the multi-task model (and, when `config.baselines`, one
  * single-task model per task with the same encoder and budget), evaluate on the test
  * split, and write the run folder: config.json, metrics.jsonl, checkpoint/, model/,
- * baselines/<task>/, summary.json and summary.md.
+ * baselines/<task>/, summary.json and summary.md (AdaShare also: search-checkpoint/, the
+ * policy search's checkpoint, and policy.json, the policy it chose).
  */
 export async function runExperiment(config: ExperimentConfig, options: RunOptions & { backend?: string; baselines?: boolean } = {}): Promise<RunSummary> {
   const runDir = options.runDir ?? join('runs', config.name);
@@ -221,7 +263,7 @@ export async function runBaselines(config: ExperimentConfig, options: RunOptions
   for (const task of config.tasks) {
     log(`\nsingle-task baseline: ${task.name}`);
     const dir = join(runDir, 'baselines', task.name);
-    const resume = (options.resume ?? false) && existsSync(join(dir, 'checkpoint'));
+    const resume = (options.resume ?? false) && (existsSync(join(dir, 'checkpoint')) || hasSearchCheckpoint(join(dir, SEARCH_CHECKPOINT_DIR)));
     const stl = await trainOne(config, loaded, [task.name], dir, { ...options, resume, log });
     summary.singleTask[task.name] = {
       evaluation: stl.evaluation[task.name]!,
@@ -260,7 +302,7 @@ function prepareRunDir(runDir: string, config: ExperimentConfig, resume: boolean
     }
     return;
   }
-  if (existsSync(join(runDir, 'checkpoint')) || existsSync(summaryPath(runDir))) {
+  if (existsSync(join(runDir, 'checkpoint')) || hasSearchCheckpoint(join(runDir, SEARCH_CHECKPOINT_DIR)) || existsSync(summaryPath(runDir))) {
     throw new MtlError({
       code: 'run.exists',
       path: runDir,
