@@ -27,7 +27,7 @@ export { mmoe, type MmoeArgs, type GatedMultiTaskModel } from './architectures/m
 export { ple, type PleArgs } from './architectures/ple.js';
 export { adaShare, type AdaShareArgs, type AdaShareModel, type AdaSharePolicy } from './architectures/adashare.js';
 export { buildArchitecture, ARCHITECTURES, ARCHITECTURE_OPTIONS, type ArchitectureName } from './architectures/registry.js';
-export { trainAdaShare, resolveAdaShareSchedule, type AdaShareTrainingArgs, type AdaShareTrainingResult } from './training/adashareTraining.js';
+export { trainAdaShare, resolveAdaShareSchedule, type AdaShareTrainingArgs, type AdaShareTrainingResult, type AdaShareSearchProgress, type AdaSharePhaseRecord } from './training/adashareTraining.js';
 
 export type { WeightingMethod, WeightingInput, WeightingOutput, WeightingContext, WeightingNeeds, GradientMode } from './weighting/method.js';
 export { equalWeighting } from './weighting/equal.js';
