@@ -122,111 +122,121 @@ function flatten(parts: tf.Tensor[]): tf.Tensor1D {
   return tf.concat(parts.map((p) => tf.reshape(p, [-1]))) as tf.Tensor1D;
 }
 
+/** One backward pass from a tensor recorded on the current tape: gradients of `y` (seeded with `dy`) on `xs`; null where `y` does not depend on an x. */
+type Backward = (y: tf.Tensor, xs: readonly tf.Tensor[], dy?: tf.Tensor) => Array<tf.Tensor | null>;
+
+/**
+ * Runs `fn` with tfjs's gradient tape recording, so that several backward passes can
+ * share ONE forward pass: `fn` computes the forward pass, then calls `backward` once
+ * per task (tfjs's nested-gradient support reuses the recorded tape; each call
+ * backpropagates only through the part of the tape between its xs and y). Without it
+ * every per-task gradient re-runs the forward pass. Gradients returned by `backward`
+ * are kept; everything else `fn` creates is disposed when it returns, the tape with it.
+ */
+function onOneTape<T>(fn: (backward: Backward) => T): T {
+  let result!: T;
+  const backward: Backward = (y, xs, dy) => {
+    const { grads } = tf.engine().gradients(() => y, [...xs], dy, true);
+    return grads.map((g) => (g ? tf.keep(g) : null));
+  };
+  // The enclosing gradients() call only opens the tape: its own "backward" finds no path
+  // from the anchor to its result and then frees the tape's saved tensors.
+  const anchor = tf.scalar(0);
+  try {
+    const { value, grads } = tf.engine().gradients(() => {
+      result = fn(backward);
+      return tf.scalar(0);
+    }, [anchor], undefined, true);
+    value.dispose();
+    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+  } finally {
+    anchor.dispose();
+  }
+  return result;
+}
+
 function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPresent: boolean): TrainStepResult {
   const { model, method } = args;
   const tasks = model.tasks;
   const shared = [...model.sharedVariables];
-  const losses: Record<string, number> = {};
-  const taskGrads = new Map<tf.Variable, tf.Tensor>();
-  // Per present task: its gradient on the shared variables (or on the representation).
-  const rows: tf.Tensor[][] = [];
   const useRepresentation = args.gradientMode === 'representation';
   if (useRepresentation && !model.representation) {
     throw new Error(`trainStep: gradient mode "representation" needs an architecture with one shared representation; "${model.architecture}" has none`);
   }
-  let z: tf.Tensor | undefined;
-  const random = snapshotRandom();
-  if (useRepresentation) z = tf.tidy(() => model.representation!.encode(batch.x, true));
   const presentIdx = tasks.map((_, i) => i).filter((i) => present[i]);
-  for (const i of presentIdx) {
-    const task = tasks[i]!;
-    const own = [...(model.taskVariables[task.name] ?? [])];
-    if (useRepresentation) {
-      const { value, grads } = tf.engine().gradients(
-        () => taskLoss(model, batch, task.name, model.representation!.decode(task.name, z!, true)),
-        [z!, ...own],
-        undefined,
-        true,
-      );
-      losses[task.name] = value.dataSync()[0]!;
-      value.dispose();
-      rows.push([grads[0]!]);
-      own.forEach((v, k) => grads[k + 1] && taskGrads.set(v, grads[k + 1]!));
-    } else {
-      random.restore();
-      const { value, grads } = tf.engine().gradients(
-        () => taskLoss(model, batch, task.name, model.forward(batch.x, true)[task.name]!),
-        [...shared, ...own],
-        undefined,
-        true,
-      );
-      losses[task.name] = value.dataSync()[0]!;
-      value.dispose();
-      rows.push(shared.map((v, k) => grads[k] ?? tf.zerosLike(v)));
-      own.forEach((v, k) => grads[shared.length + k] && taskGrads.set(v, grads[shared.length + k]!));
+  // One forward pass recorded once; per present task one backward pass, on the shared
+  // variables (or the representation z) and the task's own variables.
+  const step = onOneTape((backward) => {
+    const losses: Record<string, number> = {};
+    const taskGrads = new Map<tf.Variable, tf.Tensor>();
+    const rows: tf.Tensor[][] = [];
+    const z = useRepresentation ? model.representation!.encode(batch.x, true) : undefined;
+    const outputs = useRepresentation ? undefined : model.forward(batch.x, true);
+    for (const i of presentIdx) {
+      const task = tasks[i]!;
+      const own = [...(model.taskVariables[task.name] ?? [])];
+      const prediction = z ? model.representation!.decode(task.name, z, true) : outputs![task.name]!;
+      const loss = taskLoss(model, batch, task.name, prediction);
+      losses[task.name] = loss.dataSync()[0]!;
+      const wrt: tf.Tensor[] = z ? [z] : shared;
+      const grads = backward(loss, [...wrt, ...own]);
+      rows.push(wrt.map((v, k) => grads[k] ?? tf.zerosLike(v)));
+      own.forEach((v, k) => grads[wrt.length + k] && taskGrads.set(v, grads[wrt.length + k]!));
     }
-  }
-  // Gramian (or the gradient matrix) on the host; T is small.
-  const matrix = tf.tidy(() => tf.stack(rows.map(flatten)) as tf.Tensor2D);
-  const gramianTensor = tf.tidy(() => tf.matMul(matrix, matrix, false, true));
-  const gramianFlat = gramianTensor.dataSync();
-  gramianTensor.dispose();
-  const k = presentIdx.length;
-  const gramian = Array.from({ length: k }, (_, r) => Array.from(gramianFlat.subarray(r * k, (r + 1) * k)));
-  let weights = [...args.lastWeights];
-  let methodState = args.methodState;
-  let direction: Float32Array | undefined;
-  if (allPresent) {
-    const out = method.update(
-      {
-        losses: tasks.map((t) => losses[t.name]!),
-        gramian,
-        ...(method.needs === 'gradients' ? { gradients: splitRows(matrix.dataSync() as Float32Array, k) } : {}),
-        epoch: args.epoch,
-        step: args.step,
-      },
-      methodState,
-      args.methodOptions,
-    );
-    weights = out.weights;
-    methodState = out.state;
-    direction = out.direction;
-  }
-  const presentWeights = presentIdx.map((i) => weights[i]!);
-  const sharedGrads = new Map<tf.Variable, tf.Tensor>();
-  if (useRepresentation) {
-    // dL/dz = Σ_t w_t dL_t/dz (or the method's direction), then one backward pass through the encoder.
-    const dz = tf.tidy(() =>
-      direction
-        ? tf.reshape(tf.tensor1d(direction), z!.shape)
-        : rows.reduce<tf.Tensor>((acc, r, j) => tf.add(acc, tf.mul(r[0]!, presentWeights[j]!)), tf.zerosLike(z!)),
-    );
-    random.restore();
-    const { value, grads } = tf.engine().gradients(() => model.representation!.encode(batch.x, true), shared, dz, true);
-    value.dispose();
-    dz.dispose();
-    shared.forEach((v, k2) => sharedGrads.set(v, grads[k2] ?? tf.zerosLike(v)));
-  } else {
-    const combined = direction ? tf.tensor1d(direction) : null;
-    let offset = 0;
-    shared.forEach((v, j) => {
-      const size = v.size;
-      sharedGrads.set(
-        v,
-        tf.tidy(() =>
-          combined
-            ? tf.reshape(combined.slice(offset, size), v.shape)
-            : rows.reduce<tf.Tensor>((acc, r, t) => tf.add(acc, tf.mul(r[j]!, presentWeights[t]!)), tf.zerosLike(v)),
-        ),
+    // Gramian (or the gradient matrix) on the host; T is small.
+    const matrix = tf.stack(rows.map(flatten)) as tf.Tensor2D;
+    const gramianFlat = tf.matMul(matrix, matrix, false, true).dataSync();
+    const k = presentIdx.length;
+    const gramian = Array.from({ length: k }, (_, r) => Array.from(gramianFlat.subarray(r * k, (r + 1) * k)));
+    let weights = [...args.lastWeights];
+    let methodState = args.methodState;
+    let direction: Float32Array | undefined;
+    if (allPresent) {
+      const out = method.update(
+        {
+          losses: tasks.map((t) => losses[t.name]!),
+          gramian,
+          ...(method.needs === 'gradients' ? { gradients: splitRows(matrix.dataSync() as Float32Array, k) } : {}),
+          epoch: args.epoch,
+          step: args.step,
+        },
+        methodState,
+        args.methodOptions,
       );
-      offset += size;
-    });
-    combined?.dispose();
-  }
-  z?.dispose();
-  matrix.dispose();
-  for (const r of rows) for (const g of r) g.dispose();
-  const grads = new Map([...sharedGrads, ...taskGrads]);
+      weights = out.weights;
+      methodState = out.state;
+      direction = out.direction;
+    }
+    const presentWeights = presentIdx.map((i) => weights[i]!);
+    const sharedGrads = new Map<tf.Variable, tf.Tensor>();
+    if (z) {
+      // dL/dz = Σ_t w_t dL_t/dz (or the method's direction), then one backward pass
+      // through the encoder from the recorded z.
+      const dz = direction
+        ? tf.reshape(tf.tensor1d(direction), z.shape)
+        : rows.reduce<tf.Tensor>((acc, r, j) => tf.add(acc, tf.mul(r[0]!, presentWeights[j]!)), tf.zerosLike(z));
+      const grads = backward(z, shared, dz);
+      shared.forEach((v, j) => sharedGrads.set(v, grads[j] ?? tf.keep(tf.zerosLike(v))));
+    } else {
+      const combined = direction ? tf.tensor1d(direction) : null;
+      let offset = 0;
+      shared.forEach((v, j) => {
+        const size = v.size;
+        sharedGrads.set(
+          v,
+          tf.keep(
+            combined
+              ? tf.reshape(combined.slice(offset, size), v.shape)
+              : rows.reduce<tf.Tensor>((acc, r, t) => tf.add(acc, tf.mul(r[j]!, presentWeights[t]!)), tf.zerosLike(v)),
+          ),
+        );
+        offset += size;
+      });
+    }
+    for (const r of rows) for (const g of r) g.dispose();
+    return { losses, weights, methodState, gramian, grads: new Map([...sharedGrads, ...taskGrads]) };
+  });
+  const { losses, weights, methodState, gramian, grads } = step;
   // Like the loss step, only the shared variables and those of the tasks in the batch move.
   const movable = [...shared, ...tasks.flatMap((t, i) => (present[i] ? model.taskVariables[t.name] ?? [] : []))];
   const auxiliary = addAuxiliaryGradients(model, grads, movable);
