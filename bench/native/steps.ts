@@ -1,9 +1,11 @@
 /**
  * Measures the native CPU path: steps/s of the two-head LeNet (batch 256, SGD) and
- * the three-head MLP (batch 256, Adam) training steps, and GFLOP/s of a 512³ matmul
- * through tf.matMul (the BatchMatMul kernel) and through the addon directly.
+ * the three-head MLP (batch 256, Adam) training steps, steps/s of the library's own
+ * PCGrad step on that MLP (per-task gradients on the shared parameters), GFLOP/s of a
+ * 512³ matmul through tf.matMul (the BatchMatMul kernel) and through the addon
+ * directly, and the process's peak resident set size.
  *
- *   node --import tsx bench/native/steps.ts [--threads N] [--seconds S] [--only lenet|mlp|matmul] [--stock]
+ *   node --import tsx bench/native/steps.ts [--threads N] [--seconds S] [--only lenet|mlp|pcgrad|matmul] [--stock]
  *
  * Prints one JSON line. `--stock` measures tfjs's own cpu kernels instead (slow).
  */
@@ -11,6 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadAddon } from '../../src/backend/native/addon.js';
 import { nativeInfo, tryInstallNative } from '../../src/backend/native.js';
+import type { WeightingMethod } from '../../src/weighting/method.js';
+import { projectingConflictingGradients } from '../../src/weighting/pcgrad.js';
+import { buildWorkload } from '../workload.js';
 import { createLenet, createMlp, randomBatch, trainStep, type TrainableModel } from './models.js';
 
 function option(name: string): string | undefined {
@@ -50,6 +55,29 @@ function trainingRate(model: TrainableModel, optimizer: tf.Optimizer, inputShape
   return result;
 }
 
+/**
+ * The per-task gradients + PCGrad step, through the library as users run it: hard
+ * sharing with the built-in MLP encoder 64→256→256 (ReLU) and three dense 256→3 heads
+ * (the MLP above, built from tf.layers), batch 256, `trainStep` with weighting method
+ * `pcgrad` in gradient mode `parameters` (each task's gradient on every shared
+ * variable, the Gramian, PCGrad's weights, Σ_t w_t g_t on the shared variables and
+ * each head's own gradient), then the library's per-variable Adam (lr 5e-4).
+ * bench/native/reference.py's `pcgrad_steps_per_second` is the same step in PyTorch.
+ */
+function pcgradRate() {
+  const workload = buildWorkload('MLP 64→256→256, 3 tasks, batch 256', [64], [3, 3, 3], { type: 'mlp', hidden: [256, 256] }, { hidden: [], dropout: 0 });
+  const method = projectingConflictingGradients as WeightingMethod<unknown, unknown>;
+  const context = { taskNames: ['t0', 't1', 't2'], seed: 0 };
+  const options = method.resolveOptions(undefined, context);
+  let state = method.init(context, options);
+  let step = 0;
+  const result = rate(() => {
+    state = workload.step(method, options, state, 'parameters', step++);
+  });
+  workload.dispose();
+  return result;
+}
+
 async function main(): Promise<void> {
   const result: Record<string, unknown> = { backend: stock ? 'tfjs-cpu' : 'cpu+native' };
   if (stock) {
@@ -63,6 +91,11 @@ async function main(): Promise<void> {
     const r = trainingRate(createMlp(), tf.train.adam(1e-3), [256, 64], 3, 3);
     result['mlp'] = r.wall;
     result['mlpPerCpuSecond'] = r.cpu;
+  }
+  if (only === undefined || only === 'pcgrad') {
+    const r = pcgradRate();
+    result['pcgrad'] = r.wall;
+    result['pcgradPerCpuSecond'] = r.cpu;
   }
   if (only === undefined || only === 'lenet') {
     const r = trainingRate(createLenet(), tf.train.sgd(0.05), [256, 28, 28, 1], 2, 10);
@@ -81,7 +114,13 @@ async function main(): Promise<void> {
       result['sgemmGflops'] = (rate(() => load.addon.matMul(x, y, out, 1, 1, 512, 512, 512, false, false, null, 0, 0, 0)).wall * flops) / 1e9;
     }
   }
-  result['peakRssMB'] = Math.round(process.resourceUsage().maxRSS / 1024);
+  // Peak resident set size of this whole process (maxRSS is in KiB) after all the
+  // workloads above, run one after another in this process: the baseline of Node +
+  // tfjs + the native addon (OpenBLAS) (about 170 MiB before any workload on the
+  // development machine) plus what the workloads added on top (tensors, the addon's
+  // buffer pool, the JS heap). reference.py reports the same for Python + torch
+  // (about 225 MiB after `import torch`).
+  result['peakRssMiB'] = process.resourceUsage().maxRSS / 1024;
   result['tensorsLeft'] = tf.memory().numTensors;
   console.log(JSON.stringify(result));
 }
