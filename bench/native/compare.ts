@@ -83,13 +83,16 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const rows: Array<[string, string]> = [
-  ['MLP 64→256→256→3×3, batch 256, Adam (steps/s)', 'mlp'],
+// [label, our key, PyTorch's key when it differs (the kernel-only rows compare with the same PyTorch step)]
+const rows: Array<[string, string, string?]> = [
+  ['MLP 64→256→256→3×3 hard sharing, batch 256, Adam (steps/s)', 'mlp'],
   ['  same, steps per CPU-second', 'mlpPerCpuSecond'],
+  ['  same network from fused tfjs ops, tfjs Adam (kernels only)', 'mlpKernels', 'mlp'],
   ['per-task grads + PCGrad, same MLP, Adam (steps/s)', 'pcgrad'],
   ['  same, steps per CPU-second', 'pcgradPerCpuSecond'],
-  ['LeNet 2 heads, batch 256, SGD (steps/s)', 'lenet'],
+  ['MultiMNIST LeNet 2 heads, batch 256, Adam (steps/s)', 'lenet'],
   ['  same, steps per CPU-second', 'lenetPerCpuSecond'],
+  ['  same network from fused tfjs ops, tfjs Adam (kernels only)', 'lenetKernels', 'lenet'],
   ['512³ matmul via tf.matMul / torch.mm (GFLOP/s)', 'matmulGflops'],
   ['512³ sgemm, addon direct (GFLOP/s)', 'sgemmGflops'],
   ['peak RSS of the process (MiB, lower is better)', 'peakRssMiB'],
@@ -98,9 +101,9 @@ const fmt = (v: number | undefined) => (v === undefined ? '—' : v >= 100 ? v.t
 const header = ['workload', ...threadCounts.map((t) => `ours ${t}T`), ...(python ? threadCounts.map((t) => `torch ${t}T`) : []), 'ours best / torch best'];
 const table: string[][] = [header];
 const jsonRows: Array<Record<string, unknown>> = [];
-for (const [label, key] of rows) {
+for (const [label, key, torchKey = key] of rows) {
   const oursValues = threadCounts.map((t) => best.get(`ours-${t}`)?.[key]);
-  const torchValues = python ? threadCounts.map((t) => best.get(`torch-${t}`)?.[key]) : [];
+  const torchValues = python ? threadCounts.map((t) => best.get(`torch-${t}`)?.[torchKey]) : [];
   const lowerIsBetter = LOWER_IS_BETTER.has(key);
   // "Best" thread setting: the highest rate, or the lowest peak RSS.
   const pick = (values: Array<number | undefined>) => {

@@ -1,4 +1,4 @@
-"""PyTorch reference for bench/native: the same two-head LeNet (SGD) and three-head
+"""PyTorch reference for bench/native: the same two-head LeNet (Adam) and three-head
 MLP (Adam) training steps as bench/native/models.ts, the per-task gradients + PCGrad
 step on that MLP that bench/native/steps.ts times through the library's trainStep,
 a 512^3 float32 matmul, and the process's peak resident set size.
@@ -164,7 +164,7 @@ def main():
         x = torch.rand(256, 1, 28, 28)
         labels = [torch.randint(0, 10, (256,)) for _ in range(2)]
         result["lenet"], result["lenetPerCpuSecond"] = steps_per_second(
-            lenet, torch.optim.SGD(lenet.parameters(), 0.05), x, labels, args.seconds)
+            lenet, torch.optim.Adam(lenet.parameters(), 5e-4), x, labels, args.seconds)
     if args.only in (None, "matmul"):
         result["matmulGflops"] = matmul_gflops(args.seconds)
     # Peak resident set size of this whole process (ru_maxrss is in KiB on Linux) after

@@ -1,7 +1,8 @@
 /**
- * Measures the native CPU path: steps/s of the two-head LeNet (batch 256, SGD) and
- * the three-head MLP (batch 256, Adam) training steps, steps/s of the library's own
- * PCGrad step on that MLP (per-task gradients on the shared parameters), GFLOP/s of a
+ * Measures the native CPU path: steps/s of the library's training step (trainStep,
+ * Adam) on the two-head LeNet and the three-head MLP (batch 256) with equal weighting
+ * and, on the MLP, with PCGrad (per-task gradients on the shared parameters); the same
+ * two networks hand-written from fused tfjs ops (kernels only); GFLOP/s of a
  * 512³ matmul through tf.matMul (the BatchMatMul kernel) and through the addon
  * directly, and the process's peak resident set size.
  *
@@ -14,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadAddon } from '../../src/backend/native/addon.js';
 import { nativeInfo, tryInstallNative } from '../../src/backend/native.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
+import { equalWeighting } from '../../src/weighting/equal.js';
 import { projectingConflictingGradients } from '../../src/weighting/pcgrad.js';
 import { buildWorkload } from '../workload.js';
 import { createLenet, createMlp, randomBatch, trainStep, type TrainableModel } from './models.js';
@@ -56,7 +58,10 @@ function trainingRate(model: TrainableModel, optimizer: tf.Optimizer, inputShape
 }
 
 /**
- * The per-task gradients + PCGrad step, through the library as users run it: hard
+ * Training steps through the library as users run them (`trainStep`, tf.layers models,
+ * the library's Adam at lr 5e-4, fused on the native path): equal weighting for the
+ * MLP and the LeNet (encoder and head dropout off, so the network is the one of
+ * reference.py), and the per-task gradients + PCGrad step: hard
  * sharing with the built-in MLP encoder 64→256→256 (ReLU) and three dense 256→3 heads
  * (the MLP above, built from tf.layers), batch 256, `trainStep` with weighting method
  * `pcgrad` in gradient mode `parameters` (each task's gradient on every shared
@@ -64,10 +69,12 @@ function trainingRate(model: TrainableModel, optimizer: tf.Optimizer, inputShape
  * each head's own gradient), then the library's per-variable Adam (lr 5e-4).
  * bench/native/reference.py's `pcgrad_steps_per_second` is the same step in PyTorch.
  */
-function pcgradRate() {
-  const workload = buildWorkload('MLP 64→256→256, 3 tasks, batch 256', [64], [3, 3, 3], { type: 'mlp', hidden: [256, 256] }, { hidden: [], dropout: 0 });
-  const method = projectingConflictingGradients as WeightingMethod<unknown, unknown>;
-  const context = { taskNames: ['t0', 't1', 't2'], seed: 0 };
+function libraryRate(kind: 'mlp' | 'lenet', weighting: WeightingMethod<unknown, unknown>) {
+  const workload = kind === 'mlp'
+    ? buildWorkload('MLP 64→256→256, 3 tasks, batch 256', [64], [3, 3, 3], { type: 'mlp', hidden: [256, 256] }, { hidden: [], dropout: 0 })
+    : buildWorkload('LeNet, 2 tasks, batch 256', [28, 28, 1], [10, 10], { type: 'lenet', dropout: 0 }, { hidden: [], dropout: 0 });
+  const method = weighting;
+  const context = { taskNames: Array.from({ length: workload.tasks }, (_, t) => `t${t}`), seed: 0 };
   const options = method.resolveOptions(undefined, context);
   let state = method.init(context, options);
   let step = 0;
@@ -88,19 +95,25 @@ async function main(): Promise<void> {
     result['threads'] = nativeInfo()!.threads;
   }
   if (only === undefined || only === 'mlp') {
-    const r = trainingRate(createMlp(), tf.train.adam(1e-3), [256, 64], 3, 3);
+    const r = libraryRate('mlp', equalWeighting as WeightingMethod<unknown, unknown>);
     result['mlp'] = r.wall;
     result['mlpPerCpuSecond'] = r.cpu;
+    // The same network hand-written from fused tfjs ops with tfjs's own Adam: the
+    // kernels alone, without the library's layers, losses and optimizer.
+    const k = trainingRate(createMlp(), tf.train.adam(1e-3), [256, 64], 3, 3);
+    result['mlpKernels'] = k.wall;
   }
   if (only === undefined || only === 'pcgrad') {
-    const r = pcgradRate();
+    const r = libraryRate('mlp', projectingConflictingGradients as WeightingMethod<unknown, unknown>);
     result['pcgrad'] = r.wall;
     result['pcgradPerCpuSecond'] = r.cpu;
   }
   if (only === undefined || only === 'lenet') {
-    const r = trainingRate(createLenet(), tf.train.sgd(0.05), [256, 28, 28, 1], 2, 10);
+    const r = libraryRate('lenet', equalWeighting as WeightingMethod<unknown, unknown>);
     result['lenet'] = r.wall;
     result['lenetPerCpuSecond'] = r.cpu;
+    const k = trainingRate(createLenet(), tf.train.adam(5e-4), [256, 28, 28, 1], 2, 10);
+    result['lenetKernels'] = k.wall;
   }
   if (only === undefined || only === 'matmul') {
     const flops = 2 * 512 ** 3;
