@@ -17,7 +17,7 @@
  * Markdown table (final point, losses, Pareto-stationarity, distance to the Pareto set).
  *
  * Usage:
- *   node --import tsx bench/methods.ts [--rounds 3] [--steps 3] [--min-seconds 0.4] [--backend wasm]
+ *   node --import tsx bench/methods.ts [--rounds 3] [--steps 3] [--min-seconds 0.4] [--backend native|wasm|cpu] (default: what the library picks)
  * (a measurement takes at least `--steps` steps and at least `--min-seconds`, so the
  * fast MLP step is timed over many steps).
  *   node --import tsx bench/methods.ts --toy [--toy-seconds 10]
@@ -89,7 +89,7 @@ async function runTiming(): Promise<void> {
   const rounds = Number(values.rounds ?? 3);
   const stepsPerMeasure = Number(values.steps ?? 3);
   const minSeconds = Number(values['min-seconds'] ?? 0.4);
-  const backend = await selectBackend((values.backend ?? 'wasm') as BackendPreference, { log: () => {} });
+  const backend = await selectBackend(values.backend as BackendPreference | undefined, { log: () => {} });
   const started = performance.now();
   const workloads = [
     () => buildWorkload('LeNet, 2 tasks, batch 256', [28, 28, 1], [10, 10], { type: 'lenet' }, { hidden: [50], dropout: 0.5 }),
