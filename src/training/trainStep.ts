@@ -135,9 +135,20 @@ type Backward = (y: tf.Tensor, xs: readonly tf.Tensor[], dy?: tf.Tensor) => Arra
  */
 function onOneTape<T>(fn: (backward: Backward) => T): T {
   let result!: T;
+  const state = (tf.engine() as unknown as { state?: { kernelDepth?: unknown } }).state;
+  const canPause = typeof state?.kernelDepth === 'number';
   const backward: Backward = (y, xs, dy) => {
-    const { grads } = tf.engine().gradients(() => y, [...xs], dy, true);
-    return grads.map((g) => (g ? tf.keep(g) : null));
+    // The enclosing tape would also record this backward pass (for higher-order
+    // gradients), cloning every tensor its kernels save. tfjs records nothing while
+    // kernelDepth > 0 (it is how it keeps a kernel's inner ops off the tape), and this
+    // call's own forward is `() => y`, which runs no op: raise it for the call.
+    if (canPause) (state as { kernelDepth: number }).kernelDepth++;
+    try {
+      const { grads } = tf.engine().gradients(() => y, [...xs], dy, true);
+      return grads.map((g) => (g ? tf.keep(g) : null));
+    } finally {
+      if (canPause) (state as { kernelDepth: number }).kernelDepth--;
+    }
   };
   // The enclosing gradients() call only opens the tape: its own "backward" finds no path
   // from the anchor to its result and then frees the tape's saved tensors.
