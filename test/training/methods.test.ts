@@ -51,10 +51,12 @@ for (const [name, method] of Object.entries(weightingMethods)) {
       // The model learned something: the total test loss went down from the first epoch.
       const total = (e: typeof last) => Object.values(e.evaluation!).reduce((s, v) => s + v.loss, 0);
       assert.ok(total(last) <= total(result.history[0]!) * 1.05, `loss did not blow up: ${total(result.history[0]!)} → ${total(last)}`);
-      // Only the optimizer's slots were created.
+      // Only the optimizer's tensors (its slots, and its kept constants on backends
+      // without the fused kernels) outlive the run.
       const slots = Object.values(optimizer.getState().slots).reduce((s, v) => s + Object.keys(v).length, 0);
-      assert.equal(tf.memory().numTensors - start, slots);
+      assert.ok(tf.memory().numTensors - start >= slots);
       optimizer.dispose();
+      assert.equal(tf.memory().numTensors, start);
       model.model.dispose();
     });
   }

@@ -56,9 +56,11 @@ async function train(methodName: 'equal' | 'gradnorm', data: ReturnType<typeof g
       learningRate: 1e-3, epochs: 8, batchSize: 32, seed: 0, progress: false, log: () => {},
     });
   } finally {
+    // Only the optimizer's tensors (slots; kept constants without the fused kernels) remain.
     const slots = Object.values(optimizer.getState().slots).reduce((s, v) => s + Object.keys(v).length, 0);
-    assert.equal(tf.memory().numTensors - start, slots, `${methodName}: only the optimizer's slots remain`);
+    assert.ok(tf.memory().numTensors - start >= slots, `${methodName}: the optimizer's slots remain`);
     optimizer.dispose();
+    assert.equal(tf.memory().numTensors, start, `${methodName}: nothing but the optimizer's tensors remained`);
     model.model.dispose();
     uninstallSeededRandom();
   }
