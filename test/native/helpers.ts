@@ -53,8 +53,16 @@ export function runKernel(
   attrs: Record<string, unknown> = {},
 ): { values: Float32Array; shape: number[] } {
   return tf.tidy(() => {
-    const out = tf.engine().runKernel(name, inputs as never, attrs as never) as tf.Tensor;
-    return { values: Float32Array.from(out.dataSync() as Float32Array), shape: out.shape };
+    const result = tf.engine().runKernel(name, inputs as never, attrs as never) as tf.Tensor | tf.Tensor[];
+    if (!Array.isArray(result)) return { values: Float32Array.from(result.dataSync() as Float32Array), shape: result.shape };
+    // Several outputs: their values one after another, their shapes separated by −1.
+    const values = new Float32Array(result.reduce((n, t) => n + t.size, 0));
+    let offset = 0;
+    for (const t of result) {
+      values.set(t.dataSync() as Float32Array, offset);
+      offset += t.size;
+    }
+    return { values, shape: result.flatMap((t) => [...t.shape, -1]) };
   });
 }
 

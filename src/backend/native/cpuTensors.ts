@@ -23,7 +23,7 @@ export interface KernelArgs {
 export interface NativeKernel {
   /** The tfjs kernel name, e.g. `BatchMatMul`. */
   kernelName: string;
-  run(args: KernelArgs, addon: NativeAddon): tf.TensorInfo | null;
+  run(args: KernelArgs, addon: NativeAddon): tf.TensorInfo | tf.TensorInfo[] | null;
 }
 
 /** The float32 values the cpu backend holds for `t`, or null if `t` is not a float32 Float32Array. */

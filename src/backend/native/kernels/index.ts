@@ -3,7 +3,8 @@ import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fu
 import { binaryKernels, unaryKernels } from './elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matMul.js';
 import { maxPoolGradKernel, maxPoolKernel } from './maxPool.js';
-import { addNKernel, maxKernel, softmaxKernel, sumKernel } from './reductions.js';
+import { splitVKernel, tileKernel, unpackKernel } from './layout.js';
+import { addNKernel, maxKernel, meanKernel, softmaxKernel, sumKernel } from './reductions.js';
 
 /** Every kernel the native path replaces on the tfjs 'cpu' backend. */
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
@@ -18,7 +19,11 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   ...unaryKernels,
   ...binaryKernels,
   sumKernel,
+  meanKernel,
   maxKernel,
   softmaxKernel,
   addNKernel,
+  unpackKernel,
+  splitVKernel,
+  tileKernel,
 ];
