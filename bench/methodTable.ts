@@ -38,7 +38,7 @@ for (const seed of seeds) {
   const dir = join(out, `baselines-s${seed}`);
   const done = readSummary(dir);
   const config = { ...base, seed, baselines: false };
-  baselines.set(seed, done?.singleTask && Object.keys(done.singleTask).length === base.tasks.length ? done : await runBaselines(config, { runDir: dir, ...(epochs ? { epochs } : {}), ...quiet }));
+  baselines.set(seed, done?.singleTask && Object.keys(done.singleTask).length === base.tasks.length ? done : await runBaselines(config, { runDir: dir, resume: existsSync(dir), ...(epochs ? { epochs } : {}), ...quiet }));
   console.error(`baselines seed ${seed} done`);
 }
 
@@ -61,7 +61,8 @@ for (const method of methods) {
     let summary = existsSync(join(dir, 'summary.json')) ? readSummary(dir) : undefined;
     if (!summary?.multiTask) {
       const config = { ...base, seed, baselines: false, name: `${base.name}-${method}-s${seed}`, weighting: { method } };
-      summary = await runExperiment(config, { runDir: dir, ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
+      // A run stopped part-way has a checkpoint: continue it rather than fail on the existing folder.
+      summary = await runExperiment(config, { runDir: dir, resume: existsSync(join(dir, 'checkpoint')), ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
     }
     // Δm against this seed's single-task baselines.
     const { deltaM } = await import('../src/evaluation/deltaM.js');
