@@ -1,13 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** Softmax cross-entropy per example: logits [n, k], labels [n, 1] holding class indices. */
+/** A one-input function with a written-out gradient, as `tf.customGrad` takes it (its typing wants variadic inputs). */
+type CustomGradient = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * Softmax cross-entropy per example: logits [n, k], labels [n, 1] holding class indices.
+ * Its gradient is written out (softmax − one-hot, scaled by the incoming gradient), so
+ * that the forward ops are not recorded on the gradient tape and the backward pass is
+ * two kernels instead of the dozen autodiff would run through logSoftmax.
+ */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const k = logits.shape[1];
-    const oneHot = tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), k);
-    const logProbs = tf.logSoftmax(logits);
-    return tf.neg(tf.sum(tf.mul(oneHot, logProbs), 1)) as tf.Tensor1D;
-  });
+  const oneHot = tf.tidy(() => tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), logits.shape[1]));
+  try {
+    return tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
+      const logProbs = tf.logSoftmax(z);
+      save([logProbs, oneHot]);
+      return {
+        value: tf.neg(tf.sum(tf.mul(oneHot, logProbs), 1)),
+        gradFunc: (dy: tf.Tensor, [lp, target]: tf.Tensor[]) => tf.mul(tf.expandDims(dy, 1), tf.sub(tf.exp(lp!), target!)),
+      };
+    }) as CustomGradient)(logits) as tf.Tensor1D;
+  } finally {
+    oneHot.dispose();
+  }
 }
 
 /**
@@ -35,11 +50,21 @@ export function squaredError(outputs: tf.Tensor2D, labels: tf.Tensor2D): tf.Tens
  * result is 0 with a zero gradient; the trainer also drops such a task from the step.
  */
 export function maskedMeanLoss(exampleLosses: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const count = tf.maximum(tf.sum(mask), 1);
-    // Where a label is missing its value is a placeholder: select rather than multiply,
-    // so a non-finite placeholder loss can never leak in as NaN·0.
-    const kept = tf.where(tf.greater(mask, 0), exampleLosses, tf.zerosLike(exampleLosses));
-    return tf.div(tf.sum(kept), count) as tf.Scalar;
-  });
+  // d loss / d exampleLosses[i] = [mask_i > 0] / count, written out for the same reason
+  // as softmaxCrossEntropy's gradient.
+  const [selected, count] = tf.tidy(() => [tf.cast(tf.greater(mask, 0), 'float32'), tf.maximum(tf.sum(mask), 1)]);
+  try {
+    return tf.customGrad(((losses: tf.Tensor, save: tf.GradSaveFunc) => {
+      // Where a label is missing its value is a placeholder: select rather than multiply,
+      // so a non-finite placeholder loss can never leak in as NaN·0.
+      const kept = tf.where(tf.greater(selected, 0), losses, tf.zerosLike(losses));
+      save([selected, count]);
+      return {
+        value: tf.div(tf.sum(kept), count),
+        gradFunc: (dy: tf.Tensor, [sel, n]: tf.Tensor[]) => tf.mul(sel!, tf.div(dy, n!)),
+      };
+    }) as CustomGradient)(exampleLosses) as tf.Scalar;
+  } finally {
+    tf.dispose([selected, count]);
+  }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createTask } from '../../src/tasks/createTask.js';
-import { maskedMeanLoss } from '../../src/tasks/losses.js';
+import { maskedMeanLoss, softmaxCrossEntropy } from '../../src/tasks/losses.js';
 import { rocAuc } from '../../src/tasks/metrics.js';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
@@ -96,4 +96,28 @@ test('task specs are validated with coded errors', () => {
   assert.throws(() => createTask({ name: 'x', kind: 'multiclass' }), /classes: expected an integer ≥ 2/);
   assert.throws(() => createTask({ name: 'x', kind: 'regression', classes: 3 }), /only multiclass tasks have classes/);
   assert.throws(() => createTask({ name: 'x', kind: 'regression', metrics: ['accuracy'] }), /metrics\[0\]: expected a metric for regression tasks/);
+});
+
+test('the written-out gradients of softmax cross-entropy and the masked mean equal autodiff of their definitions', () => {
+  const start = tf.memory().numTensors;
+  const logits = tf.tensor2d([[2, -1, 0.5], [0, 0, 0], [-3, 4, 1], [10, -10, 0], [0.1, 0.2, 0.3]]);
+  const labels = tf.tensor2d([[0], [2], [1], [1], [0]]);
+  const mask = tf.tensor1d([1, 1, 0, 1, 1]);
+  const weights = tf.tensor1d([0.3, -1.2, 2, 0.7, 1]);
+  // Definitions written with plain ops, so that tfjs differentiates them itself.
+  const reference = (z: tf.Tensor) => {
+    const perExample = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), 3), tf.logSoftmax(z)), 1));
+    return tf.div(tf.sum(tf.mul(perExample, mask)), tf.sum(mask)) as tf.Scalar;
+  };
+  const ours = (z: tf.Tensor) => maskedMeanLoss(softmaxCrossEntropy(z as tf.Tensor2D, labels), mask);
+  for (const [what, f] of [['loss', (l: (z: tf.Tensor) => tf.Scalar) => l], ['loss × a tensor', (l: (z: tf.Tensor) => tf.Scalar) => (z: tf.Tensor) => tf.mul(l(z), tf.sum(tf.mul(weights, tf.sum(z, 1))))]] as const) {
+    const want = tf.tidy(() => Array.from(tf.grad(f(reference))(logits).dataSync()));
+    const got = tf.tidy(() => Array.from(tf.grad(f(ours))(logits).dataSync()));
+    want.forEach((w, i) => assert.ok(Math.abs(w - got[i]!) < 1e-5, `${what}: gradient[${i}] ${got[i]} vs ${w}`));
+  }
+  // The masked-out example gets no gradient at all.
+  const g = tf.tidy(() => Array.from(tf.grad(ours)(logits).dataSync()));
+  assert.ok(g.slice(6, 9).every((v) => v === 0), `masked example's gradient: ${g.slice(6, 9)}`);
+  tf.dispose([logits, labels, mask, weights]);
+  assert.equal(tf.memory().numTensors, start);
 });
