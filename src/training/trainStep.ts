@@ -135,6 +135,8 @@ type Backward = (y: tf.Tensor, xs: readonly tf.Tensor[], dy?: tf.Tensor) => Arra
  */
 function onOneTape<T>(fn: (backward: Backward) => T): T {
   let result!: T;
+  // Every kept gradient, so that none outlives a step that throws.
+  const kept: tf.Tensor[] = [];
   const state = (tf.engine() as unknown as { state?: { kernelDepth?: unknown } }).state;
   const canPause = typeof state?.kernelDepth === 'number';
   const backward: Backward = (y, xs, dy) => {
@@ -145,7 +147,11 @@ function onOneTape<T>(fn: (backward: Backward) => T): T {
     if (canPause) (state as { kernelDepth: number }).kernelDepth++;
     try {
       const { grads } = tf.engine().gradients(() => y, [...xs], dy, true);
-      return grads.map((g) => (g ? tf.keep(g) : null));
+      return grads.map((g) => {
+        if (!g) return null;
+        kept.push(g);
+        return tf.keep(g);
+      });
     } finally {
       if (canPause) (state as { kernelDepth: number }).kernelDepth--;
     }
@@ -160,6 +166,16 @@ function onOneTape<T>(fn: (backward: Backward) => T): T {
     }, [anchor], undefined, true);
     value.dispose();
     tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+  } catch (error) {
+    tf.dispose(kept);
+    // tfjs frees the tape's saved tensors only after a backward pass that completes;
+    // after a throw it would keep them until the process ends.
+    const engineState = state as { gradientDepth?: number; activeTape?: Array<{ saved?: tf.Tensor[] }> | null } | undefined;
+    if (engineState && engineState.gradientDepth === 0 && engineState.activeTape) {
+      for (const node of engineState.activeTape) tf.dispose(node.saved ?? []);
+      engineState.activeTape = null;
+    }
+    throw error;
   } finally {
     anchor.dispose();
   }

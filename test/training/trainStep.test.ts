@@ -132,3 +132,36 @@ test('gradient methods add the architecture auxiliary loss gradient unweighted',
   disposeBatch(batch!);
   model.model.dispose();
 });
+
+test('a gradient method that throws mid-step leaves no tensors behind, and the next step works', () => {
+  installSeededRandom(2);
+  const { data, tasks } = toyData(32);
+  const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [8] } });
+  const optimizer = new Adam();
+  const [batch] = [...data.batches({ batchSize: 32 })];
+  const failing = {
+    ...(equalWeighting as WeightingMethod<unknown, unknown>),
+    name: 'failing',
+    needs: 'gramian',
+    gradientModes: ['parameters', 'representation'],
+    update: () => {
+      throw new Error('method failed');
+    },
+  } as WeightingMethod<unknown, unknown>;
+  for (const gradientMode of ['parameters', 'representation'] as const) {
+    const start = tf.memory().numTensors;
+    assert.throws(
+      () => trainStep(batch!, { model, optimizer, method: failing, methodOptions: {}, methodState: {}, lastWeights: [1, 1], learningRate: 0.01, gradientMode, epoch: 0, step: 0 }),
+      /method failed/,
+    );
+    assert.equal(tf.memory().numTensors, start, `${gradientMode}: tensors left after the failed step`);
+  }
+  // The engine is not left recording: an ordinary step still runs and frees its tape.
+  const start = tf.memory().numTensors;
+  trainStep(batch!, { model, optimizer, method, methodOptions: {}, methodState: {}, lastWeights: [1, 1], learningRate: 0.01, gradientMode: 'parameters', epoch: 0, step: 1 });
+  const slots = Object.values(optimizer.getState().slots).reduce((s, v) => s + Object.keys(v).length, 0);
+  assert.ok(tf.memory().numTensors - start <= slots + 8, 'only optimizer state was added');
+  disposeBatch(batch!);
+  optimizer.dispose();
+  model.model.dispose();
+});
