@@ -39,6 +39,7 @@ import { MtlError } from '../src/errors.js';
 import { deltaM } from '../src/evaluation/deltaM.js';
 import { readExperiment, validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
+import { formatMeanStd, meanStd } from './meanStd.js';
 
 const { values } = parseArgs({
   options: {
@@ -131,15 +132,7 @@ function trainingMsPerStep(dir: string): number {
   return steps > 0 ? (1000 * seconds) / steps : NaN;
 }
 
-const stats = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
-  return { mean, std };
-};
-const fmt = (xs: number[], scale = 1, digits = 2) => {
-  const { mean, std } = stats(xs.map((x) => x * scale));
-  return xs.length > 1 ? `${mean.toFixed(digits)} ± ${std.toFixed(digits)}` : mean.toFixed(digits);
-};
+const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
 const mainMetric = (e: { metrics: Record<string, number> }) => Object.values(e.metrics)[0]!;
 
 await selectBackend();
@@ -219,7 +212,7 @@ for (const path of experiments) {
         rows.push(`| ${architecture} | ${method} | ${tasks.map(() => mark).join(' | ')} | ${mark} | — | — |`);
       } else {
         rows.push(
-          `| ${architecture} | ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} | ${parameters} | ${stats(stepMs).mean.toFixed(1)} |`,
+          `| ${architecture} | ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} | ${parameters} | ${meanStd(stepMs).mean.toFixed(1)} |`,
         );
       }
     }

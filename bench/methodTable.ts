@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { readExperiment } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
+import { formatMeanStd } from './meanStd.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,15 +45,7 @@ for (const seed of seeds) {
 
 const tasks = base.tasks.map((t) => t.name);
 const rows: string[] = [];
-const stats = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
-  return { mean, std };
-};
-const fmt = (xs: number[], scale = 1, digits = 2) => {
-  const { mean, std } = stats(xs.map((x) => x * scale));
-  return xs.length > 1 ? `${mean.toFixed(digits)} ± ${std.toFixed(digits)}` : mean.toFixed(digits);
-};
+const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
 for (const method of methods) {
   const metric: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
   const deltas: number[] = [];

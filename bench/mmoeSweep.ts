@@ -35,6 +35,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
 import { readSummary, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
+import { formatMeanStd, meanStd } from './meanStd.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,16 +103,7 @@ async function run(config: ExperimentConfig, dir: string): Promise<{ summary: Ru
   return { summary: await runExperiment(config, { runDir: dir, resume, progress: false, log: () => {}, baselines: false }), reused: false };
 }
 
-const stats = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
-  return { mean, std };
-};
-const fmt = (xs: number[], digits: number, sign = false) => {
-  const { mean, std } = stats(xs);
-  const m = `${sign && mean >= 0 ? '+' : ''}${mean.toFixed(digits)}`;
-  return xs.length > 1 ? `${m} ± ${std.toFixed(digits)}` : m;
-};
+const fmt = (xs: number[], digits: number, sign = false) => formatMeanStd(xs, { digits, sign });
 /** Mean over the tasks of the last epoch's training loss (MSE averaged over that epoch's batches), from metrics.jsonl. */
 const finalTrainingMse = (dir: string) => {
   const epochs = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
@@ -186,11 +178,11 @@ console.log(`| --- | ${architectures.map(() => '---').join(' | ')} |`);
 for (const [ci, correlation] of correlations.entries()) {
   const cells = architectures.map((a) => {
     const runs = perTask[a]![ci]!;
-    return [0, 1].map((t) => stats(runs.map((r) => r[t]!)).mean.toFixed(4)).join(' / ');
+    return [0, 1].map((t) => meanStd(runs.map((r) => r[t]!)).mean.toFixed(4)).join(' / ');
   });
   console.log(`| ${correlation} | ${cells.join(' | ')} |`);
 }
 console.log(
-  `\nwall time per training step, including evaluation (ms, mean over runs): ${architectures.map((a) => `${a} ${stats(stepMs[a]!).mean.toFixed(2)}`).join(', ')}; ` +
+  `\nwall time per training step, including evaluation (ms, mean over runs): ${architectures.map((a) => `${a} ${meanStd(stepMs[a]!).mean.toFixed(2)}`).join(', ')}; ` +
     `this invocation took ${((Date.now() - started) / 1000).toFixed(0)} s`,
 );
