@@ -16,6 +16,18 @@ function normaliseAxis(axis: unknown, rank: number): number | null {
   return a >= 0 && a < rank ? a : null;
 }
 
+/**
+ * Writes into `out` the slab [start, start + size) along a dim of length `dim` of a
+ * tensor viewed as [outer, dim, inner]: one contiguous block per outer index.
+ */
+function copySlab(values: Float32Array, out: Float32Array, outer: number, dim: number, inner: number, start: number, size: number): void {
+  const block = size * inner;
+  for (let o = 0; o < outer; o++) {
+    const from = (o * dim + start) * inner;
+    out.set(values.subarray(from, from + block), o * block);
+  }
+}
+
 /** `Unpack`: the slices of `value` along `axis`, each without that axis. */
 export const unpackKernel: NativeKernel = {
   kernelName: 'Unpack',
@@ -31,14 +43,7 @@ export const unpackKernel: NativeKernel = {
     const outShape = value.shape.filter((_, i) => i !== axis);
     const outputs: tf.TensorInfo[] = [];
     for (let k = 0; k < count; k++) {
-      outputs.push(
-        makeOutput(backend, outShape, (out) => {
-          for (let o = 0; o < outer; o++) {
-            const from = (o * count + k) * inner;
-            out.set(x.subarray(from, from + inner), o * inner);
-          }
-        }),
-      );
+      outputs.push(makeOutput(backend, outShape, (out) => copySlab(x, out, outer, count, inner, k, 1)));
     }
     return outputs;
   },
@@ -75,15 +80,7 @@ export const splitVKernel: NativeKernel = {
       const shape = [...x.shape];
       shape[axis] = size;
       const start = begin;
-      const block = size * inner;
-      outputs.push(
-        makeOutput(backend, shape, (out) => {
-          for (let o = 0; o < outer; o++) {
-            const from = (o * dim + start) * inner;
-            out.set(values.subarray(from, from + block), o * block);
-          }
-        }),
-      );
+      outputs.push(makeOutput(backend, shape, (out) => copySlab(values, out, outer, dim, inner, start, size)));
       begin += size;
     }
     return outputs;
