@@ -4,10 +4,12 @@
  * mean ± std of each task's main metric and of Δm (lower is better).
  *
  *   node --import tsx bench/methodTable.ts --experiment examples/multimnist.yaml \
- *     --methods equal,mgda,pcgrad --seeds 0,1,2 [--epochs N] [--out runs/table-multimnist]
+ *     --methods equal,mgda,pcgrad --seeds 0,1,2 [--epochs N] [--train-size N] [--out DIR]
  *
  * Runs already finished in the output folder are reused, so the command can be
- * stopped and started again. Prints a Markdown table.
+ * stopped and started again. Prints a Markdown table. The default folder is
+ * runs/table-<experiment name>, with -e<N> / -n<N> appended when --epochs /
+ * --train-size shrink the budget, so runs of different budgets never mix.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     methods: { type: 'string', default: 'equal,mgda,pcgrad,cagrad,imtl-g,nash-mtl,upgrad,aligned-mtl' },
     seeds: { type: 'string', default: '0,1,2' },
     epochs: { type: 'string' },
+    'train-size': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -30,8 +33,14 @@ await selectBackend();
 const base = readExperiment(values.experiment!);
 const methods = values.methods!.split(',');
 const seeds = values.seeds!.split(',').map(Number);
-const out = values.out ?? join('runs', `table-${base.name}`);
 const epochs = values.epochs ? Number(values.epochs) : undefined;
+const trainSize = values['train-size'] ? Number(values['train-size']) : undefined;
+if (trainSize !== undefined) {
+  if (!Number.isInteger(trainSize) || trainSize <= 0) throw new Error(`methodTable: --train-size must be a positive integer, found "${values['train-size']}"`);
+  if (base.data.source === 'csv') throw new Error('methodTable: --train-size needs a data source with trainSize (image pairs or synthetic), not csv');
+  base.data = { ...base.data, trainSize } as typeof base.data;
+}
+const out = values.out ?? join('runs', `table-${base.name}${epochs ? `-e${epochs}` : ''}${trainSize ? `-n${trainSize}` : ''}`);
 const quiet = { progress: false, log: () => {} };
 
 const baselines = new Map<number, RunSummary>();
@@ -72,7 +81,7 @@ for (const method of methods) {
   rows.push(`| ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} |`);
 }
 const single = tasks.map((t) => fmt(seeds.map((s) => Object.values(baselines.get(s)!.singleTask![t]!.evaluation.metrics)[0]!), 100));
-console.log(`\n${base.name}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epochs; main metric ×100, Δm in % (lower is better)\n`);
+console.log(`\n${base.name}${trainSize ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epochs; main metric ×100, Δm in % (lower is better)\n`);
 console.log(`| method | ${tasks.join(' | ')} | Δm |`);
 console.log(`| --- | ${tasks.map(() => '---').join(' | ')} | --- |`);
 console.log(`| single-task | ${single.join(' | ')} | 0 |`);
