@@ -12,6 +12,7 @@
         "native/conv.cc",
         "native/pool.cc",
         "native/elementwise.cc",
+        "native/batchnorm.cc",
         "native/optimizers.cc"
       ],
       "cflags!": ["-fno-exceptions"],

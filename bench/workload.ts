@@ -1,11 +1,14 @@
 /**
- * The synthetic training workloads the benchmarks share: hard sharing with a built-in
- * encoder, random inputs and labels (one fixed batch), the per-variable Adam, and one
- * `trainStep` per call with any weighting method.
+ * The synthetic training workloads the benchmarks share: an architecture (hard sharing
+ * unless told) with a built-in encoder, random inputs and labels (one fixed batch), the
+ * per-variable Adam, and one `trainStep` per call with any weighting method.
  */
+import type { EncoderSpec } from '../src/architectures/encoders.js';
 import { hardSharing } from '../src/architectures/hardSharing.js';
+import type { MultiTaskModel } from '../src/architectures/multiTaskModel.js';
 import { ArrayDataset, disposeBatch, type Batch } from '../src/data/dataset.js';
 import { createTask } from '../src/tasks/createTask.js';
+import type { Task } from '../src/tasks/task.js';
 import { Adam } from '../src/training/optimizers/adam.js';
 import { Random } from '../src/training/random.js';
 import { installSeededRandom } from '../src/training/seededRandom.js';
@@ -21,16 +24,22 @@ export interface Workload {
   dispose(): void;
 }
 
-export function buildWorkload(name: string, inputShape: number[], classes: number[], encoder: Parameters<typeof hardSharing>[0]['encoder'], head: { hidden: number[]; dropout: number }): Workload {
+/** Builds a multi-task model from tasks, an input shape and an encoder (hard sharing, MTAN, ...). */
+export type ArchitectureBuilder = (args: { tasks: Task[]; inputShape: number[]; encoder: EncoderSpec }) => MultiTaskModel;
+
+export function buildWorkload(
+  name: string, inputShape: number[], classes: number[], encoder: EncoderSpec, head: { hidden: number[]; dropout: number },
+  architecture: ArchitectureBuilder = hardSharing, batchSize = 256,
+): Workload {
   installSeededRandom(0);
   const r = new Random(1);
-  const n = 256;
+  const n = batchSize;
   const size = inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(n * size).map(() => r.next());
   const targets = Object.fromEntries(classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(k)), width: 1 }]));
   const data = new ArrayDataset({ data: x, shape: [n, ...inputShape] }, targets);
   const tasks = classes.map((k, t) => createTask({ name: `t${t}`, kind: 'multiclass', classes: k, head }));
-  const model = hardSharing({ tasks, inputShape, encoder });
+  const model = architecture({ tasks, inputShape, encoder });
   const optimizer = new Adam();
   const batch: Batch = [...data.batches({ batchSize: n })][0]!;
   return {

@@ -257,6 +257,21 @@ napi_value AddN(napi_env env, napi_callback_info info) {
   });
 }
 
+// batchNorm(x, y, n, mean, meanLength, variance, varianceLength, offset|null, offsetLength,
+//           scale|null, scaleLength, epsilon)
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 12);
+    const int64_t n = c.i64(2);
+    auto param = [&](size_t i) {
+      const int64_t length = c.i64(i + 1);
+      return mtl::BatchNormParam{c.f32_or_null(i, length), length};
+    };
+    mtl::batch_norm(c.f32(0, n), c.f32(1, n), n, param(3), param(5), param(7), param(9), c.f64(11));
+    return undefined(env);
+  });
+}
+
 // adamUpdate(theta, grad, m, v, thetaOut, mOut, vOut, n, params[8]) — params as AdamParams.
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -321,6 +336,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -77,6 +77,18 @@ void softmax(const float* x, float* y, int64_t rows, int64_t cols);
 // Sum of `count` arrays of n values (AddN).
 void add_n(const float* const* xs, int64_t count, float* y, int64_t n);
 
+// Batch normalisation with given statistics (tfjs FusedBatchNorm):
+// y[i] = offset[i % Lo] + (x[i] − mean[i % Lm])·scale[i % Ls]/√(variance[i % Lv] + ε)
+// over x's n values, each parameter repeating with its own length L (the parameters
+// broadcast along x's trailing dims). The longest L must divide n and every L must
+// divide the longest. A null offset is 0, a null scale 1.
+struct BatchNormParam {
+  const float* values;
+  int64_t length;
+};
+void batch_norm(const float* x, float* y, int64_t n, BatchNormParam mean, BatchNormParam variance,
+                BatchNormParam offset, BatchNormParam scale, double epsilon);
+
 // Adam / AdamW on one variable: g' = g + weight_decay·θ (coupled decay, 0 to skip),
 // m' = β1 m + (1−β1) g', v' = β2 v + (1−β2) g'², θ' = θ·decay_factor − step_size·m'/(√v' + ε̂)
 // (decay_factor = 1 − lr·wd for decoupled decay, else 1; step_size and ε̂ carry the

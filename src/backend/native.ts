@@ -1,8 +1,9 @@
 /**
  * The native CPU path: an N-API addon (native/, built by node-gyp against the system
  * OpenBLAS) that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D
- * convolutions and their gradients, max pooling, common element-wise ops and
- * reductions — working in place on the Float32Arrays the cpu backend already holds.
+ * convolutions and their gradients, max pooling, batch normalisation, common
+ * element-wise ops and reductions — working in place on the Float32Arrays the cpu
+ * backend already holds.
  * Unsupported dtypes, layouts or attributes fall through to the original kernels.
  */
 import * as tf from '@tensorflow/tfjs';

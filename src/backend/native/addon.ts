@@ -43,6 +43,14 @@ export interface NativeAddon {
   /** Element-wise sum of several arrays of n values. */
   addN(xs: Float32Array[], y: Float32Array, n: number): void;
   /**
+   * Batch normalisation with given statistics (FusedBatchNorm) over x's n values: each
+   * parameter repeats along x's flat order with its own length (a null offset is 0, a
+   * null scale 1); the longest length must divide n and the others must divide it.
+   */
+  batchNorm(x: Float32Array, y: Float32Array, n: number, mean: Float32Array, meanLength: number,
+    variance: Float32Array, varianceLength: number, offset: Float32Array | null, offsetLength: number,
+    scale: Float32Array | null, scaleLength: number, varianceEpsilon: number): void;
+  /**
    * Fused Adam/AdamW update of one variable of n values; `params` holds
    * [β1, 1−β1, β2, 1−β2, stepSize, ε̂, coupled weight decay, decay factor] (native/kernels.h).
    */

@@ -1,4 +1,5 @@
 import type { NativeKernel } from '../cpuTensors.js';
+import { batchNormKernel } from './batchNorm.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel } from './conv2d.js';
 import { binaryKernels, unaryKernels } from './elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matMul.js';
@@ -23,6 +24,7 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   maxKernel,
   softmaxKernel,
   addNKernel,
+  batchNormKernel,
   unpackKernel,
   splitVKernel,
   tileKernel,
