@@ -1,26 +1,35 @@
 /**
  * Training-step time (ms/step) on the native path with and without its batch-norm
- * kernels, side by side in one process: the same model alternates between the native
- * path as installed ("after") and the native path with the kernels named in
- * `--kernels` put back to tfjs's own cpu code ("before"), round by round. Models: the
- * resnet encoder with hard sharing, and MTAN on the LeNet encoder (two 10-class heads,
- * 28×28×1 inputs, equal weighting, Adam).
+ * kernel and its gradients for FusedBatchNorm and Mean, side by side in one process:
+ * the same model cycles through the configurations round by round.
+ *
+ *   tfjs     the kernels named in `--kernels` on tfjs's own cpu code, tfjs's gradients
+ *   kernel   the native kernels, tfjs's gradients
+ *   native   the native path as installed: native kernels and its gradients
+ *
+ * Models: the resnet encoder with hard sharing, and MTAN on the LeNet encoder (two
+ * 10-class heads, 28×28×1 inputs, equal weighting, Adam).
  *
  *   node --import tsx bench/native/batchNorm.ts [--model resnet,mtan] [--batch N] [--rounds R] [--steps K]
- *     [--kernels FusedBatchNorm]
+ *     [--kernels FusedBatchNorm] [--configs tfjs,kernel,native]
  *
  * Prints each configuration's median and min ms/step per model, in wall-clock time and
- * in CPU time of this process (all its threads). Other processes on the machine move
- * these numbers: compare the two columns of one run.
+ * in CPU time of this process (all its threads), and how much less than the first
+ * configuration listed each takes. Other processes on the machine move these numbers:
+ * compare the columns of one run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 
 import { mtan } from '../../src/architectures/mtan.js';
-import { originalCpuKernel, tryInstallNative } from '../../src/backend/native.js';
+import { originalCpuKernel, originalGradient, tryInstallNative } from '../../src/backend/native.js';
+import { NATIVE_GRADIENTS } from '../../src/backend/native/gradients/index.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { buildWorkload, type Workload } from '../workload.js';
+
+const CONFIGS = ['tfjs', 'kernel', 'native'] as const;
+type Config = (typeof CONFIGS)[number];
 
 const { values } = parseArgs({
   options: {
@@ -29,26 +38,40 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     steps: { type: 'string', default: '3' },
     kernels: { type: 'string', default: 'FusedBatchNorm' },
+    configs: { type: 'string', default: CONFIGS.join(',') },
   },
 });
 const batch = Number(values.batch);
 const rounds = Number(values.rounds);
 const steps = Number(values.steps);
-const kernelNames = values.kernels!.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const list = (s: string) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+const kernelNames = list(values.kernels!);
+const configs = list(values.configs!).map((name) => {
+  if (!(CONFIGS as readonly string[]).includes(name)) {
+    throw new Error(`bench/native/batchNorm: --configs must list ${CONFIGS.join(', ')}, found "${name}"`);
+  }
+  return name as Config;
+});
 
 const native = await tryInstallNative();
 if (!native.ok) throw new Error(`bench/native/batchNorm: the native path is needed: ${native.reason}`);
 
-/** Registers, for each named kernel, either the native path's config or tfjs's original. */
-function useKernels(which: 'native' | 'stock', saved: Map<string, tf.KernelConfig>): void {
+const nativeKernels = new Map(kernelNames.map((name) => [name, tf.getKernel(name, 'cpu')!]));
+const gradientNames = NATIVE_GRADIENTS.map((g) => g.kernelName).filter((name) => tf.getGradient(name) !== originalGradient(name));
+const nativeGradients = new Map(gradientNames.map((name) => [name, tf.getGradient(name)]));
+
+/** Registers the kernels and gradients of one configuration. */
+function use(config: Config): void {
   for (const name of kernelNames) {
-    const config = which === 'native' ? saved.get(name) : originalCpuKernel(name);
-    if (!config) throw new Error(`bench/native/batchNorm: no cpu kernel ${name}`);
+    const kernel = config === 'tfjs' ? originalCpuKernel(name) : nativeKernels.get(name);
+    if (!kernel) throw new Error(`bench/native/batchNorm: no cpu kernel ${name}`);
     tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel(config);
+    tf.registerKernel(kernel);
+  }
+  for (const name of gradientNames) {
+    tf.registerGradient(config === 'native' ? nativeGradients.get(name)! : originalGradient(name)!);
   }
 }
-const nativeConfigs = new Map(kernelNames.map((name) => [name, tf.getKernel(name, 'cpu')!]));
 
 const builders: Record<string, () => Workload> = {
   resnet: () => buildWorkload(`resnet encoder, hard sharing, batch ${batch}`, [28, 28, 1], [10, 10], { type: 'resnet' },
@@ -59,33 +82,36 @@ const builders: Record<string, () => Workload> = {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-console.log(`before = native path with ${kernelNames.join(', ')} on tfjs's cpu code; after = native path as installed`);
-for (const name of values.model!.split(',')) {
+console.log(`tfjs = ${kernelNames.join(', ')} on tfjs's cpu code, tfjs's gradients; kernel = native kernels, tfjs's gradients; ` +
+  `native = native kernels and gradients (${gradientNames.join(', ')})`);
+for (const name of list(values.model!)) {
   const build = builders[name];
   if (!build) throw new Error(`bench/native/batchNorm: --model must list resnet and/or mtan, found "${name}"`);
   const w = build();
   let step = 0;
   const run = () => w.step(equalWeighting as WeightingMethod<unknown, unknown>, {}, null, 'parameters', step++);
-  const times = { before: [] as number[], after: [] as number[] };
-  const cpuTimes = { before: [] as number[], after: [] as number[] };
+  const times = new Map(configs.map((c) => [c, [] as number[]]));
+  const cpuTimes = new Map(configs.map((c) => [c, [] as number[]]));
   for (let r = 0; r < rounds; r++) {
-    for (const config of ['before', 'after'] as const) {
-      useKernels(config === 'before' ? 'stock' : 'native', nativeConfigs);
+    for (const config of configs) {
+      use(config);
       run();  // warm-up after the switch
       for (let i = 0; i < steps; i++) {
         const start = performance.now();
         const cpu = process.cpuUsage();
         run();
-        times[config].push(performance.now() - start);
+        times.get(config)!.push(performance.now() - start);
         const used = process.cpuUsage(cpu);
-        cpuTimes[config].push((used.user + used.system) / 1000);
+        cpuTimes.get(config)!.push((used.user + used.system) / 1000);
       }
     }
   }
-  useKernels('native', nativeConfigs);
+  use('native');
   w.dispose();
-  const show = (xs: number[]) => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)})`;
-  const less = (t: { before: number[]; after: number[] }) => `${((1 - median(t.after) / median(t.before)) * 100).toFixed(0)}% less`;
-  console.log(`${w.name}\n  wall: before ${show(times.before)}, after ${show(times.after)}, ${less(times)}` +
-    `\n  cpu:  before ${show(cpuTimes.before)}, after ${show(cpuTimes.after)}, ${less(cpuTimes)}`);
+  const show = (t: Map<Config, number[]>) => configs.map((config, i) => {
+    const xs = t.get(config)!;
+    const less = i === 0 ? '' : `, ${((1 - median(xs) / median(t.get(configs[0]!)!)) * 100).toFixed(0)}% less`;
+    return `${config} ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}${less})`;
+  }).join('; ');
+  console.log(`${w.name}\n  wall: ${show(times)}\n  cpu:  ${show(cpuTimes)}`);
 }

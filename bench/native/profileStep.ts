@@ -53,7 +53,7 @@ for (const name of values.model!.split(',')) {
   }
   const total = [...byName.values()].reduce((s, e) => s + e.ms, 0);
   console.log(`\n${w.name}: step ${wall.toFixed(0)} ms under tf.profile, of which kernels ${total.toFixed(0)} ms ` +
-    `(the rest: JavaScript around them, e.g. tf.ones in tfjs's Mean and Sum gradients, and profiling)`);
+    `(the rest: JavaScript around them, e.g. tf.ones in tfjs's Sum gradient, and profiling)`);
   const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
   for (const [kernel, e] of rows) {
     const where = nativeNames.has(kernel) ? 'native' : 'tfjs';

@@ -3,7 +3,8 @@
  * OpenBLAS) that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D
  * convolutions and their gradients, max pooling, batch normalisation, common
  * element-wise ops and reductions — working in place on the Float32Arrays the cpu
- * backend already holds.
+ * backend already holds — and registers leaner gradients, written in ordinary tfjs ops,
+ * for batch normalisation and mean (./native/gradients/).
  * Unsupported dtypes, layouts or attributes fall through to the original kernels.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadAddon, type NativeAddon } from './native/addon.js';
 import { BufferPool } from './native/bufferPool.js';
 import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuTensors.js';
+import { NATIVE_GRADIENTS } from './native/gradients/index.js';
 import { NATIVE_KERNELS } from './native/kernels/index.js';
 import { NATIVE_ADDED_KERNELS } from './native/kernels/optimizerUpdates.js';
 
@@ -47,6 +49,8 @@ interface Installed {
   originals: Map<string, tf.KernelConfig>;
   /** Kernels registered on 'cpu' that tfjs does not have (fused optimizer updates). */
   added: string[];
+  /** The gradients registered before ours, by kernel name. */
+  originalGradients: Map<string, tf.GradConfig>;
   counts: Map<string, { native: number; fallback: number }>;
 }
 
@@ -104,9 +108,22 @@ function registerAdded(addon: NativeAddon, state: Installed): void {
   }
 }
 
+/** Registers the native path's gradients over tfjs's, keeping the ones they replace. */
+function registerGradients(state: Installed): void {
+  for (const gradient of NATIVE_GRADIENTS) {
+    const original = tf.getGradient(gradient.kernelName);
+    if (!original) continue;
+    const replacement = gradient.replace(original);
+    if (!replacement) continue;
+    state.originalGradients.set(gradient.kernelName, original);
+    tf.registerGradient(replacement);
+  }
+}
+
 /**
  * Loads the native addon and, if it works, registers its kernels on tfjs's 'cpu'
- * backend (keeping the originals as fallbacks) and makes 'cpu' the active backend.
+ * backend (keeping the originals as fallbacks), registers its gradients (see
+ * ./native/gradients/) and makes 'cpu' the active backend.
  * Never throws: when the addon is missing or broken it returns `ok: false` with a
  * one-line reason and a hint, and tfjs is left untouched.
  *
@@ -134,9 +151,12 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   if (!tf.findBackendFactory('cpu')) {
     return { ok: false, reason: "tfjs has no 'cpu' backend registered (import @tensorflow/tfjs)" };
   }
-  const state: Installed = { addon: load.addon, path: load.path, pool: null, originals: new Map(), added: [], counts: new Map() };
+  const state: Installed = {
+    addon: load.addon, path: load.path, pool: null, originals: new Map(), added: [], originalGradients: new Map(), counts: new Map(),
+  };
   for (const kernel of NATIVE_KERNELS) register(kernel, load.addon, state);
   registerAdded(load.addon, state);
+  registerGradients(state);
   installed = state;
   if (!(await tf.setBackend('cpu'))) {
     uninstallNative();
@@ -151,7 +171,10 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   return { ok: true };
 }
 
-/** Puts tfjs's original cpu kernels back. A no-op when the native path is not installed. */
+/**
+ * Puts tfjs's original cpu kernels and gradients back (the very config objects that
+ * were registered before). A no-op when the native path is not installed.
+ */
 export function uninstallNative(): void {
   if (!installed) return;
   setOutputPool(null);
@@ -161,6 +184,7 @@ export function uninstallNative(): void {
     tf.registerKernel(original);
   }
   for (const name of installed.added) tf.unregisterKernel(name, 'cpu');
+  for (const original of installed.originalGradients.values()) tf.registerGradient(original);
   installed = null;
 }
 
@@ -175,6 +199,14 @@ export function isNativeInstalled(): boolean {
  */
 export function originalCpuKernel(kernelName: string): tf.KernelConfig | undefined {
   return installed?.originals.get(kernelName) ?? tf.getKernel(kernelName, 'cpu');
+}
+
+/**
+ * The gradient config that a native-path gradient replaced (for comparisons), or the
+ * currently registered one when the native path is not installed or left it alone.
+ */
+export function originalGradient(kernelName: string): tf.GradConfig | undefined {
+  return installed?.originalGradients.get(kernelName) ?? tf.getGradient(kernelName);
 }
 
 /** What the native path is running with; see {@link nativeInfo}. */

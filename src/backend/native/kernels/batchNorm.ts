@@ -8,7 +8,7 @@ import { float32Values, makeOutput, sizeOf, type NativeKernel } from '../cpuTens
  * x's flat order, which is what tfjs's cpu kernel does for every shape, is the
  * broadcast. Rank-1 [channels], [1, 1, 1, channels], x's own shape and scalars qualify.
  */
-function broadcastsAlongTrailingDims(shape: readonly number[], xShape: readonly number[]): boolean {
+export function broadcastsAlongTrailingDims(shape: readonly number[], xShape: readonly number[]): boolean {
   let first = 0;
   while (first < shape.length && shape[first] === 1) first++;
   const kept = shape.length - first;
