@@ -237,6 +237,8 @@ export async function fit(args: FitArgs): Promise<FitResult> {
           gradientMode,
           epoch,
           step: position.step,
+          // The diagnostics record after this step (below) needs the Gramian.
+          returnGramian: Boolean(args.diagnosticsEvery) && (position.step + 1) % args.diagnosticsEvery! === 0,
         });
       } finally {
         disposeBatch(batch);

@@ -22,6 +22,12 @@ export interface TrainStepArgs {
   gradientMode: GradientMode;
   epoch: number;
   step: number;
+  /**
+   * Also compute the per-task gradient Gramian for the result (diagnostics) when the
+   * method does not use it (`needs: 'gradients'`): one more T×d by d×T product and a
+   * download. `gramian` methods always get it. @defaultValue false
+   */
+  returnGramian?: boolean;
 }
 
 export interface TrainStepResult {
@@ -33,7 +39,7 @@ export interface TrainStepResult {
   methodState: unknown;
   /** The architecture's auxiliary loss, when it has one. */
   auxiliary?: { name: string; value: number };
-  /** Per-task gradient Gramian, when the method needed it (diagnostics). */
+  /** Per-task gradient Gramian, when the method needed it or `returnGramian` asked for it (diagnostics). */
   gramian?: number[][];
 }
 
@@ -115,11 +121,6 @@ function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPres
   value.dispose();
   applyUpdate(args, vars, grads);
   return { losses, weights, methodState, ...(auxiliary ? { auxiliary } : {}) };
-}
-
-/** Flatten a list of gradients (in variable order) into one row. */
-function flatten(parts: tf.Tensor[]): tf.Tensor1D {
-  return tf.concat(parts.map((p) => tf.reshape(p, [-1]))) as tf.Tensor1D;
 }
 
 /** One backward pass from a tensor recorded on the current tape: gradients of `y` (seeded with `dy`) on `xs`; null where `y` does not depend on an x. */
@@ -210,11 +211,15 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       rows.push(wrt.map((v, k) => grads[k] ?? tf.zerosLike(v)));
       own.forEach((v, k) => grads[wrt.length + k] && taskGrads.set(v, grads[wrt.length + k]!));
     }
-    // Gramian (or the gradient matrix) on the host; T is small.
-    const matrix = tf.stack(rows.map(flatten)) as tf.Tensor2D;
-    const gramianFlat = tf.matMul(matrix, matrix, false, true).dataSync();
+    // The T×d gradient matrix, each row its task's gradients flattened in variable order
+    // (one concatenation of all of them); then the Gramian (or the matrix) on the host.
     const k = presentIdx.length;
-    const gramian = Array.from({ length: k }, (_, r) => Array.from(gramianFlat.subarray(r * k, (r + 1) * k)));
+    const matrix = tf.reshape(tf.concat(rows.flat().map((g) => tf.reshape(g, [-1]))), [k, -1]) as tf.Tensor2D;
+    let gramian: number[][] | undefined;
+    if (method.needs === 'gramian' || args.returnGramian) {
+      const gramianFlat = tf.matMul(matrix, matrix, false, true).dataSync();
+      gramian = Array.from({ length: k }, (_, r) => Array.from(gramianFlat.subarray(r * k, (r + 1) * k)));
+    }
     let weights = [...args.lastWeights];
     let methodState = args.methodState;
     let direction: Float32Array | undefined;
@@ -222,7 +227,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       const out = method.update(
         {
           losses: tasks.map((t) => losses[t.name]!),
-          gramian,
+          ...(method.needs === 'gramian' ? { gramian } : {}),
           ...(method.needs === 'gradients' ? { gradients: splitRows(matrix.dataSync() as Float32Array, k) } : {}),
           epoch: args.epoch,
           step: args.step,
@@ -268,7 +273,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
   const movable = [...shared, ...tasks.flatMap((t, i) => (present[i] ? model.taskVariables[t.name] ?? [] : []))];
   const auxiliary = addAuxiliaryGradients(model, grads, movable);
   applyUpdate(args, [...grads.keys()], Object.fromEntries([...grads].map(([v, g]) => [v.name, g])));
-  return { losses, weights, methodState, gramian, ...(auxiliary ? { auxiliary } : {}) };
+  return { losses, weights, methodState, ...(gramian ? { gramian } : {}), ...(auxiliary ? { auxiliary } : {}) };
 }
 
 /**

@@ -48,19 +48,32 @@ export const dualBalancing: WeightingMethod<DualBalancingState, DualBalancingOpt
     const d = rows[0]!.length;
     const step = state.step + 1;
     const beta = options.momentum / Math.pow(step, options.momentumDecay);
-    const buffer = rows.map((row, i) => {
+    // One indexed pass per task: the new EMA row and its squared norm.
+    const buffer: number[][] = [];
+    const norms: number[] = [];
+    for (let i = 0; i < t; i++) {
+      const row = rows[i]!;
       const scale = 1 / (input.losses[i]! + 1e-8);
-      const old = state.buffer?.[i];
-      return Array.from(row, (g, k) => {
-        const gk = g * scale;
-        return gk + beta * ((old ? old[k]! : 0) - gk);
-      });
-    });
-    const norms = buffer.map((b) => Math.sqrt(b.reduce((s, v) => s + v * v, 0)));
+      const old = state.buffer?.[i] || new Array<number>(d).fill(0);
+      const next = new Array<number>(d);
+      let squares = 0;
+      for (let k = 0; k < d; k++) {
+        const gk = row[k]! * scale;
+        const b = gk + beta * (old[k]! - gk);
+        next[k] = b;
+        squares += b * b;
+      }
+      buffer.push(next);
+      norms.push(Math.sqrt(squares));
+    }
     const largest = Math.max(...norms);
     const alpha = norms.map((n) => largest / (n + 1e-8));
     const direction = new Float32Array(d);
-    for (let i = 0; i < t; i++) for (let k = 0; k < d; k++) direction[k]! += alpha[i]! * buffer[i]![k]!;
+    for (let i = 0; i < t; i++) {
+      const a = alpha[i]!;
+      const b = buffer[i]!;
+      for (let k = 0; k < d; k++) direction[k]! += a * b[k]!;
+    }
     return { weights: alpha, direction, state: { step, buffer } };
   },
 };

@@ -43,12 +43,26 @@ export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptio
   update(input, state, options) {
     const rows = requireGradients('excess-mtl', input);
     const t = rows.length;
-    const squaredGradientSum = rows.map((row, i) => Array.from(row, (g, k) => (state.squaredGradientSum?.[i]?.[k] ?? 0) + g * g));
-    const excess = rows.map((row, i) => {
-      let s = 0;
-      for (let k = 0; k < row.length; k++) s += (row[k]! * row[k]!) / Math.sqrt(squaredGradientSum[i]![k]! + 1e-7);
-      return s;
-    });
+    const d = rows[0]!.length;
+    // One indexed pass per task: the new accumulator row and e_t together.
+    const squaredGradientSum: number[][] = [];
+    const excess: number[] = [];
+    for (let i = 0; i < t; i++) {
+      const row = rows[i]!;
+      const previous = state.squaredGradientSum?.[i];
+      // A missing accumulator (or entry) counts as 0, outside the loop (a JSON null reads as 0 in it).
+      const base = previous?.length === d ? previous : Array.from({ length: d }, (_, k) => previous?.[k] ?? 0);
+      const sums = new Array<number>(d);
+      let e = 0;
+      for (let k = 0; k < d; k++) {
+        const square = row[k]! * row[k]!;
+        const sum = base[k]! + square;
+        sums[k] = sum;
+        e += square / Math.sqrt(sum + 1e-7);
+      }
+      squaredGradientSum.push(sums);
+      excess.push(e);
+    }
     if (state.initialExcess === null) {
       return { weights: [...state.weights], state: { weights: [...state.weights], squaredGradientSum, initialExcess: excess } };
     }

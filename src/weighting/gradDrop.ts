@@ -1,5 +1,5 @@
 import { Random, type RandomState } from '../training/random.js';
-import { requireGradients } from './inputs.js';
+import { contiguousRows, requireGradients } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { checkOptionKeys, numberOption } from './options.js';
 
@@ -41,25 +41,77 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
     const rows = requireGradients('graddrop', input);
     const d = rows[0]!.length;
     const random = new Random(state.random);
+    const factors = Float64Array.of(options.leak + (1 - options.leak) * 0, options.leak + (1 - options.leak) * 1);
     const direction = new Float32Array(d);
-    const leak = options.leak;
-    for (let k = 0; k < d; k++) {
-      let total = 0;
-      let absolute = 0;
-      for (const row of rows) {
-        total += row[k]!;
-        absolute += Math.abs(row[k]!);
-      }
-      const p = 0.5 * (1 + total / (absolute + 1e-7));
-      const u = random.next();
-      let out = 0;
-      for (const row of rows) {
-        const g = row[k]!;
-        const mask = (p > u && g > 0) || (p < u && g < 0) ? 1 : 0;
-        out += g * (leak + (1 - leak) * mask);
-      }
-      direction[k] = out;
+    // Up to three tasks: rows held in locals, zeros for the missing ones (a +0 changes
+    // no sum here); more: one T×d array read with a stride of d.
+    const zeros = rows.length < 3 ? new Float32Array(d) : undefined;
+    const all = rows.length > 3 ? contiguousRows(rows) : undefined;
+    // One uniform per coordinate in coordinate order (the draws of a call per
+    // coordinate), drawn a block at a time.
+    const uniforms = new Float64Array(Math.min(d, 4096));
+    for (let first = 0; first < d; first += uniforms.length) {
+      const count = Math.min(uniforms.length, d - first);
+      random.fillUniform(count === uniforms.length ? uniforms : uniforms.subarray(0, count));
+      const block = { first, count, uniforms, factors, direction };
+      if (all) dropSignsOfMany(all, d, block);
+      else dropSignsOfThree(rows[0]!, rows[1] ?? zeros!, rows[2] ?? zeros!, block);
     }
     return { weights: rows.map(() => 1), direction, state: { random: random.state() } };
   },
 };
+
+/**
+ * One block of coordinates [first, first + count): their uniforms, the factor
+ * ℓ + (1 − ℓ)·mask indexed by the mask (0 dropped, 1 kept), and the output.
+ */
+interface SignDropBlock {
+  first: number;
+  count: number;
+  uniforms: Float64Array;
+  factors: Float64Array;
+  direction: Float32Array;
+}
+
+// In both kernels, masks and gradient signs pick table entries (+bool) instead of taking
+// branches: they are coin flips, and mispredicted branches were most of the time. A
+// coordinate's table holds the factor of its negative gradients [0] and positive ones
+// [1]; both factors are ≥ 0 (ℓ ∈ [0, 1]), so a zero or NaN gradient contributes the same
+// ±0 or NaN whichever it gets.
+
+/** GradDrop on a block, for three rows. */
+function dropSignsOfThree(a: Float32Array, b: Float32Array, c: Float32Array, block: SignDropBlock): void {
+  const { first, count, uniforms, factors, direction } = block;
+  const bySign = new Float64Array(2);
+  for (let k = first; k < first + count; k++) {
+    const ga = a[k]!;
+    const gb = b[k]!;
+    const gc = c[k]!;
+    const p = 0.5 * (1 + (0 + ga + gb + gc) / (0 + Math.abs(ga) + Math.abs(gb) + Math.abs(gc) + 1e-7));
+    const u = uniforms[k - first]!;
+    bySign[0] = factors[+(p < u)]!;
+    bySign[1] = factors[+(p > u)]!;
+    direction[k] = 0 + ga * bySign[+(ga > 0)]! + gb * bySign[+(gb > 0)]! + gc * bySign[+(gc > 0)]!;
+  }
+}
+
+/** GradDrop on a block, for any number of rows: coordinate k of task t is all[t·d + k]. */
+function dropSignsOfMany(all: Float32Array, d: number, block: SignDropBlock): void {
+  const { first, count, uniforms, factors, direction } = block;
+  const bySign = new Float64Array(2);
+  for (let k = first; k < first + count; k++) {
+    let total = 0;
+    let absolute = 0;
+    for (let j = k; j < all.length; j += d) {
+      total += all[j]!;
+      absolute += Math.abs(all[j]!);
+    }
+    const p = 0.5 * (1 + total / (absolute + 1e-7));
+    const u = uniforms[k - first]!;
+    bySign[0] = factors[+(p < u)]!;
+    bySign[1] = factors[+(p > u)]!;
+    let out = 0;
+    for (let j = k; j < all.length; j += d) out += all[j]! * bySign[+(all[j]! > 0)]!;
+    direction[k] = out;
+  }
+}

@@ -62,6 +62,22 @@ export function requireGradients(method: string, input: WeightingInput): readonl
   return rows!;
 }
 
+/**
+ * The gradient rows as one row-major T×d Float32Array: a view when they already lie back
+ * to back in one buffer (as the trainer passes them), else a copy. Per-coordinate rules
+ * read a coordinate's T values from it with a stride of d, faster than going through the
+ * array of rows.
+ */
+export function contiguousRows(rows: readonly Float32Array[]): Float32Array {
+  const first = rows[0]!;
+  const d = first.length;
+  const adjacent = rows.every((r, i) => r.buffer === first.buffer && r.byteOffset === first.byteOffset + i * d * Float32Array.BYTES_PER_ELEMENT);
+  if (adjacent) return new Float32Array(first.buffer, first.byteOffset, rows.length * d);
+  const all = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => all.set(r, i * d));
+  return all;
+}
+
 /** The gradient norms ‖g_t‖ = sqrt(M_tt) (negative rounding noise on the diagonal clipped to 0). */
 export function gradientNorms(gramian: Matrix): number[] {
   return gramian.map((row, i) => Math.sqrt(Math.max(row[i]!, 0)));

@@ -61,23 +61,42 @@ export const moco: WeightingMethod<MocoState, MocoOptions> = {
     const step = state.step + 1;
     const beta = options.trackingRate / Math.pow(step, options.trackingDecay);
     const gamma = options.weightLearningRate / Math.pow(step, options.weightLearningRateDecay);
-    const tracked = rows.map((row, i) => {
+    // One indexed pass per task for y_t and its products with y_1 … y_t (YYᵀ is symmetric).
+    const tracked: number[][] = [];
+    const yy = rows.map(() => new Array<number>(t).fill(0));
+    for (let i = 0; i < t; i++) {
+      const row = rows[i]!;
       let n = 0;
-      for (const g of row) n += g * g;
+      for (let k = 0; k < d; k++) n += row[k]! * row[k]!;
       const scale = input.losses[i]! / (Math.sqrt(n) + 1e-8);
-      const old = state.tracked?.[i];
-      return Array.from(row, (g, k) => {
-        const y = old ? old[k]! : 0;
-        return y - beta * (y - g * scale);
-      });
-    });
-    const yy = tracked.map((a) => tracked.map((b) => a.reduce((s, v, k) => s + v * b[k]!, 0)));
+      const old = state.tracked?.[i] || new Array<number>(d).fill(0);
+      const y = new Array<number>(d);
+      let squares = 0;
+      for (let k = 0; k < d; k++) {
+        const v = old[k]! - beta * (old[k]! - row[k]! * scale);
+        y[k] = v;
+        squares += v * v;
+      }
+      for (let j = 0; j < i; j++) {
+        const other = tracked[j]!;
+        let s = 0;
+        for (let k = 0; k < d; k++) s += y[k]! * other[k]!;
+        yy[i]![j] = s;
+        yy[j]![i] = s;
+      }
+      yy[i]![i] = squares;
+      tracked.push(y);
+    }
     const stepped = state.lambda.map(
       (l, i) => l - gamma * (yy[i]!.reduce((s, v, j) => s + v * state.lambda[j]!, 0) + options.regularization * l),
     );
     const lambda = options.weightUpdate === 'softmax' ? softmax(stepped) : projectOntoSimplex(stepped);
     const direction = new Float32Array(d);
-    for (let i = 0; i < t; i++) for (let k = 0; k < d; k++) direction[k]! += lambda[i]! * tracked[i]![k]!;
+    for (let i = 0; i < t; i++) {
+      const l = lambda[i]!;
+      const y = tracked[i]!;
+      for (let k = 0; k < d; k++) direction[k]! += l * y[k]!;
+    }
     return { weights: lambda, direction, state: { step, lambda, tracked } };
   },
 };

@@ -79,3 +79,19 @@ test('memory stays flat across epochs of fit', async () => {
   assert.equal(tf.memory().numTensors, after1, 'a longer run holds no more tensors');
   r2.optimizer.dispose(); r2.model.model.dispose();
 });
+
+test('diagnostics are logged every N steps for a method that needs the gradient rows (fit asks for the Gramian then)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mtl-fit-'));
+  try {
+    const { weightingMethods } = await import('../../src/weighting/registry.js');
+    const method = weightingMethods['graddrop']! as WeightingMethod<unknown, unknown>;
+    const r = await train(dir, { method, methodOptions: method.resolveOptions(undefined, { taskNames: ['a', 'b'], seed: 7 }), gradientMode: 'parameters', diagnosticsEvery: 3 });
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const steps = lines.filter((l) => l.type === 'diagnostics').map((l) => l.step);
+    assert.deepEqual(steps, Array.from({ length: Math.floor(r.result.steps / 3) }, (_, i) => 3 * (i + 1)));
+    r.optimizer.dispose();
+    r.model.model.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -165,3 +165,46 @@ test('a gradient method that throws mid-step leaves no tensors behind, and the n
   optimizer.dispose();
   model.model.dispose();
 });
+
+test('a `gradients` method gets the rows and no Gramian; returnGramian adds G Gᵀ of those rows to the result', () => {
+  installSeededRandom(5);
+  const { data, tasks } = toyData(32);
+  const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [8] } });
+  const optimizer = new Adam();
+  const [batch] = [...data.batches({ batchSize: 32 })];
+  const seen: { gradients?: readonly Float32Array[]; gramian?: unknown }[] = [];
+  const rowsMethod = {
+    ...(equalWeighting as WeightingMethod<unknown, unknown>),
+    name: 'rows',
+    needs: 'gradients',
+    gradientModes: ['parameters', 'representation'],
+    update: (input, state) => {
+      seen.push({ gradients: input.gradients?.map((r) => r.slice()), gramian: input.gramian });
+      return { weights: [1, 1], state };
+    },
+  } as WeightingMethod<unknown, unknown>;
+  for (const gradientMode of ['parameters', 'representation'] as const) {
+    for (const returnGramian of [false, true]) {
+      seen.length = 0;
+      const start = tf.memory().numTensors;
+      const result = trainStep(batch!, {
+        model, optimizer, method: rowsMethod, methodOptions: {}, methodState: null, lastWeights: [1, 1],
+        learningRate: 0.01, gradientMode, epoch: 0, step: 0, returnGramian,
+      });
+      const slots = Object.values(optimizer.getState().slots).reduce((s, v) => s + Object.keys(v).length, 0);
+      assert.ok(tf.memory().numTensors - start <= slots, `${gradientMode}: only optimizer state was added`);
+      const rows = seen[0]!.gradients!;
+      assert.equal(rows.length, 2);
+      assert.equal(seen[0]!.gramian, undefined, 'a gradients method is not given the Gramian');
+      if (!returnGramian) {
+        assert.equal(result.gramian, undefined);
+        continue;
+      }
+      const expected = rows.map((a) => rows.map((b) => a.reduce((s, v, k) => s + v * b[k]!, 0)));
+      result.gramian!.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - expected[i]![j]!) <= 1e-5 * Math.abs(expected[i]![i]!), `${gradientMode} M[${i}][${j}]: ${v} vs ${expected[i]![j]}`)));
+    }
+  }
+  disposeBatch(batch!);
+  optimizer.dispose();
+  model.model.dispose();
+});
