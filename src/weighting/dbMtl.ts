@@ -1,4 +1,4 @@
-import { requireGradients } from './inputs.js';
+import { requireGradients, requireNonNegativeLosses } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { checkOptionKeys, numberOption } from './options.js';
 
@@ -44,6 +44,7 @@ export const dualBalancing: WeightingMethod<DualBalancingState, DualBalancingOpt
   init: () => ({ step: 0, buffer: null }),
   update(input, state, options) {
     const rows = requireGradients('db-mtl', input);
+    requireNonNegativeLosses('db-mtl', input, 'DB-MTL balances the gradients of log(L_t + 1e-8)');
     const t = rows.length;
     const d = rows[0]!.length;
     const step = state.step + 1;

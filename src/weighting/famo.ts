@@ -1,6 +1,6 @@
 import { softmax, softmaxVjp } from '../linalg/softmax.js';
 import { adamStep, initAdam, type AdamState } from './adamStep.js';
-import { checkTaskCount, requireLosses } from './inputs.js';
+import { checkTaskCount, requireNonNegativeLosses } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { checkOptionKeys, numberOption } from './options.js';
 
@@ -46,7 +46,7 @@ export const fastAdaptiveMultitaskOptimization: WeightingMethod<FamoState, FamoO
   },
   init: (context) => ({ logits: context.taskNames.map(() => 0), adam: initAdam(context.taskNames.length) }),
   update(input, state) {
-    const losses = requireLosses('famo', input);
+    const losses = requireNonNegativeLosses('famo', input, 'FAMO weighs log(L_t) with the lower bound L*_t = 0');
     checkTaskCount('famo', state.logits.length, losses.length);
     const z = softmax(state.logits);
     const ratios = z.map((zt, t) => zt / (losses[t]! + offset));
@@ -55,6 +55,7 @@ export const fastAdaptiveMultitaskOptimization: WeightingMethod<FamoState, FamoO
   },
   afterStep(losses, state, options) {
     checkTaskCount('famo', state.logits.length, losses.before.length);
+    requireNonNegativeLosses('famo', { losses: losses.after }, 'FAMO weighs log(L_t) with the lower bound L*_t = 0');
     const delta = losses.before.map((before, t) => Math.log(before + offset) - Math.log(losses.after[t]! + offset));
     const grad = softmaxVjp(state.logits, delta);
     const next = adamStep(state.logits, grad, state.adam, { learningRate: options.learningRate, weightDecay: options.weightDecay });

@@ -1,5 +1,5 @@
 import { adamStep, initAdam, type AdamState } from './adamStep.js';
-import { checkTaskCount, gradientNorms, requireGramian } from './inputs.js';
+import { checkTaskCount, gradientNorms, requireGramian, requireNonNegativeLosses } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { checkOptionKeys, numberOption } from './options.js';
 
@@ -51,6 +51,7 @@ export const gradientNormalization: WeightingMethod<GradNormState, GradNormOptio
     const m = requireGramian('gradnorm', input);
     const t = m.length;
     checkTaskCount('gradnorm', state.weights.length, t);
+    requireNonNegativeLosses('gradnorm', input, 'GradNorm raises the loss ratios L_t/L_t(0) to the power α');
     const initialLosses = state.initialLosses ?? [...input.losses];
     const norms = gradientNorms(m);
     const g = state.weights.map((w, i) => w * norms[i]!);

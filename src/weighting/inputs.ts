@@ -22,6 +22,27 @@ export function requireLosses(method: string, input: WeightingInput): readonly n
   return losses;
 }
 
+/**
+ * The per-task losses, checked to be finite and ≥ 0, for methods whose rule divides by
+ * a loss or takes its logarithm (FAMO, DB-MTL, MoCo, GradNorm: the papers take losses
+ * bounded below by 0). A negative loss (a log-likelihood, a loss shifted by a constant)
+ * would silently flip a weight's sign or give NaN; it is a coded error instead.
+ */
+export function requireNonNegativeLosses(method: string, input: WeightingInput, why: string): readonly number[] {
+  const losses = requireLosses(method, input);
+  const negative = losses.findIndex((l) => l < 0);
+  if (negative >= 0) {
+    throw new MtlError({
+      code: 'weighting.negative_loss',
+      path: `weighting.${method}.update(input.losses[${negative}])`,
+      expected: `task losses ≥ 0 (${why})`,
+      found: `[${losses.join(', ')}]`,
+      fix: `make the task loss non-negative (e.g. subtract its lower bound), or pick a method without this assumption (equal, uncertainty, mgda, pcgrad, ...)`,
+    });
+  }
+  return losses;
+}
+
 /** The T×T Gramian of a `gramian` method, checked against the number of losses. */
 export function requireGramian(method: string, input: WeightingInput): Matrix {
   const t = requireLosses(method, input).length;

@@ -1,6 +1,6 @@
 import { softmax } from '../linalg/softmax.js';
 import { projectOntoSimplex } from '../linalg/projectOntoSimplex.js';
-import { requireGradients } from './inputs.js';
+import { requireGradients, requireNonNegativeLosses } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { checkOptionKeys, choiceOption, numberOption } from './options.js';
 
@@ -56,6 +56,7 @@ export const moco: WeightingMethod<MocoState, MocoOptions> = {
   init: (context) => ({ step: 0, lambda: context.taskNames.map(() => 1 / context.taskNames.length), tracked: null }),
   update(input, state, options) {
     const rows = requireGradients('moco', input);
+    requireNonNegativeLosses('moco', input, 'MoCo scales each normalised gradient by its loss');
     const t = rows.length;
     const d = rows[0]!.length;
     const step = state.step + 1;

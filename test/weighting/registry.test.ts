@@ -92,3 +92,34 @@ test('equal and static: the existing loss methods', () => {
   const options = fixed.resolveOptions({ weights: { t1: 0.25 } }, contextFor(2));
   assert.deepEqual(fixed.update({ losses: [5, 0.1], epoch: 0, step: 0 }, null, options).weights, [1, 0.25]);
 });
+
+test('registry: methods that take logs or ratios of losses refuse a negative loss with a coded error naming it', () => {
+  const needsNonNegative = ['famo', 'gradnorm', 'db-mtl', 'moco'];
+  for (const name of needsNonNegative) {
+    const method = weightingMethods[name]!;
+    const context = contextFor(2);
+    const options = method.resolveOptions(undefined, context);
+    const rows = randomRows(7, 2, 4);
+    const input = (losses: number[]) => ({
+      losses,
+      ...(method.needs !== 'losses' ? { gramian: gramianOf(rows) } : {}),
+      ...(method.needs === 'gradients' ? { gradients: rows.map((r) => Float32Array.from(r)) } : {}),
+      epoch: 0,
+      step: 0,
+    });
+    const state = method.init(context, options);
+    assert.throws(
+      () => method.update(input([0.5, -0.25]), state, options),
+      (e: unknown) => e instanceof MtlError && e.code === 'weighting.negative_loss' && e.path === `weighting.${method.name}.update(input.losses[1])` && /-0\.25/.test(e.found ?? ''),
+      method.name,
+    );
+    // A zero loss is allowed (a task already at its lower bound).
+    assert.doesNotThrow(() => method.update(input([0.5, 0]), state, options), method.name);
+  }
+  const famo = weightingMethods['famo']!;
+  const famoOptions = famo.resolveOptions(undefined, contextFor(2));
+  assert.throws(
+    () => famo.afterStep!({ before: [1, 1], after: [0.5, -1] }, famo.init(contextFor(2), famoOptions), famoOptions),
+    (e: unknown) => e instanceof MtlError && e.code === 'weighting.negative_loss',
+  );
+});
