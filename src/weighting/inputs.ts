@@ -8,7 +8,7 @@ import { squareMatrixProblem, type Matrix } from '../linalg/matrix.js';
 import type { WeightingInput } from './method.js';
 
 /** The per-task losses, checked to be finite numbers (at least one task). */
-export function requireLosses(method: string, input: WeightingInput): readonly number[] {
+export function requireLosses(method: string, input: Pick<WeightingInput, 'losses'>): readonly number[] {
   const losses = input.losses;
   if (!Array.isArray(losses) || losses.length === 0 || losses.some((l) => typeof l !== 'number' || !Number.isFinite(l))) {
     throw new MtlError({
@@ -28,7 +28,7 @@ export function requireLosses(method: string, input: WeightingInput): readonly n
  * bounded below by 0). A negative loss (a log-likelihood, a loss shifted by a constant)
  * would silently flip a weight's sign or give NaN; it is a coded error instead.
  */
-export function requireNonNegativeLosses(method: string, input: WeightingInput, why: string): readonly number[] {
+export function requireNonNegativeLosses(method: string, input: Pick<WeightingInput, 'losses'>, why: string): readonly number[] {
   const losses = requireLosses(method, input);
   const negative = losses.findIndex((l) => l < 0);
   if (negative >= 0) {
