@@ -22,8 +22,11 @@
  *   method on soft sharing, which has no shared parameters, …) is a row of "n/a" with
  *   the library's reason under the table, not a missing row.
  * - Step time: the training seconds of the multi-task run's epochs in metrics.jsonl
- *   (evaluation excluded) over its steps, averaged over seeds; it depends on the
- *   machine and on what else runs on it.
+ *   (evaluation excluded) over its steps, averaged over seeds; for AdaShare these are
+ *   the re-training steps of the chosen networks. Run time: the multi-task run's wall
+ *   seconds, averaged over seeds, everything included (AdaShare's policy search, the
+ *   per-epoch evaluation; a resumed run counts from its resumption). Both depend on
+ *   the machine and on what else runs on it.
  *
  * Runs live in `<out>/<experiment name>/<architecture>-<method>-s<seed>/` and
  * `…/baselines-s<seed>/`; finished runs are reused and a stopped run resumes from its
@@ -161,6 +164,7 @@ for (const path of experiments) {
       const metric: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
       const deltas: number[] = [];
       const stepMs: number[] = [];
+      const runSeconds: number[] = [];
       let parameters: number | undefined;
       let refused: string | undefined;
       for (const seed of seeds) {
@@ -201,6 +205,7 @@ for (const path of experiments) {
         for (const t of tasks) metric[t]!.push(mainMetric(summary.multiTask!.evaluation[t]!));
         parameters = summary.multiTask!.parameters;
         stepMs.push(outcome.stepMs);
+        runSeconds.push(summary.multiTask!.seconds);
         effectiveEpochs = summary.multiTask!.epochs;
         console.error(
           `${base.name}: ${architecture} + ${method} seed ${seed}: ${tasks.map((t) => `${t} ${(100 * metric[t]!.at(-1)!).toFixed(2)}`).join(', ')}, Δm ${deltas.at(-1)!.toFixed(2)}%, ${outcome.stepMs.toFixed(1)} ms/step`,
@@ -209,10 +214,10 @@ for (const path of experiments) {
       if (refused !== undefined) {
         if (!notes.includes(refused)) notes.push(refused);
         const mark = `n/a (${notes.indexOf(refused) + 1})`;
-        rows.push(`| ${architecture} | ${method} | ${tasks.map(() => mark).join(' | ')} | ${mark} | — | — |`);
+        rows.push(`| ${architecture} | ${method} | ${tasks.map(() => mark).join(' | ')} | ${mark} | — | — | — |`);
       } else {
         rows.push(
-          `| ${architecture} | ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} | ${parameters} | ${meanStd(stepMs).mean.toFixed(1)} |`,
+          `| ${architecture} | ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} | ${parameters} | ${meanStd(stepMs).mean.toFixed(1)} | ${meanStd(runSeconds).mean.toFixed(0)} |`,
         );
       }
     }
@@ -223,10 +228,10 @@ for (const path of experiments) {
   const lines = [
     `\n${base.name}${trainSize !== undefined ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${effectiveEpochs} epoch(s), ` +
       `encoder ${base.model.encoder.type}${gradientMode ? `, gradient mode ${gradientMode}` : ", each method's default gradient mode"}; ` +
-      `${mainMetricName} ×100, Δm in % against single-task baselines of the same seed (lower is better); step time: training ms per step\n`,
-    `| architecture | method | ${tasks.join(' | ')} | Δm | parameters | ms/step |`,
-    `| --- | --- | ${tasks.map(() => '---').join(' | ')} | --- | --- | --- |`,
-    `| single-task (${tasks.length} networks) | — | ${single.join(' | ')} | 0 | ${singleParameters} | — |`,
+      `${mainMetricName} ×100, Δm in % against single-task baselines of the same seed (lower is better); step time: training ms per step; run time: wall seconds of the whole multi-task run\n`,
+    `| architecture | method | ${tasks.join(' | ')} | Δm | parameters | ms/step | run s |`,
+    `| --- | --- | ${tasks.map(() => '---').join(' | ')} | --- | --- | --- | --- |`,
+    `| single-task (${tasks.length} networks) | — | ${single.join(' | ')} | 0 | ${singleParameters} | — | — |`,
     ...rows,
   ];
   if (notes.length > 0) lines.push('', ...notes.map((n, i) => `(${i + 1}) ${n}`));
