@@ -9,6 +9,7 @@
         "native/addon.cc",
         "native/parallel.cc",
         "native/gemm.cc",
+        "native/thin_gemm.cc",
         "native/conv.cc",
         "native/pool.cc",
         "native/elementwise.cc",

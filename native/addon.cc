@@ -306,7 +306,16 @@ napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   });
 }
 
-// info() -> { threads, blasThreads, blasConfig, blasCore }
+// setThinMatMul(enabled): whether thin products skip sgemm (see thin_gemm.cc).
+napi_value SetThinMatMul(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 1);
+    mtl::set_thin_matmul_enabled(c.boolean(0));
+    return undefined(env);
+  });
+}
+
+// info() -> { threads, blasThreads, blasConfig, blasCore, thinMatMul }
 napi_value Info(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     napi_value obj, v;
@@ -319,6 +328,8 @@ napi_value Info(napi_env env, napi_callback_info) {
     napi_set_named_property(env, obj, "blasConfig", v);
     napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v);
     napi_set_named_property(env, obj, "blasCore", v);
+    napi_get_boolean(env, mtl::thin_matmul_enabled(), &v);
+    napi_set_named_property(env, obj, "thinMatMul", v);
     return obj;
   });
 }
@@ -340,6 +351,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThinMatMul", nullptr, SetThinMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -88,7 +88,9 @@ void batch_matmul(const float* a, const float* b, float* c, int64_t batch_a, int
   if (k > 0) {
     const float beta = bias_mode != kNoBias ? 1.f : 0.f;
     const int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
-    if (batch == 1 || (batch_b == 1 && !trans_a)) {
+    if (is_thin_matmul(m, n, k, trans_a, trans_b)) {
+      thin_batch_matmul(a, b, c, batch_a, batch_b, m, n, k, trans_a, trans_b, beta);
+    } else if (batch == 1 || (batch_b == 1 && !trans_a)) {
       // One product; stacked rows of A share one B: [batch*M, K] x [K, N].
       sgemm_parallel(trans_a, trans_b, batch_a * m, n, k, a, lda, b, ldb, beta, c, n);
     } else if (m * n * k >= kGemmGrain * num_threads()) {

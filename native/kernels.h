@@ -28,6 +28,21 @@ void fill_bias(float* out, int64_t rows, int64_t cols, const float* bias, int32_
 void sgemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
                     int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+// Thin products (native/thin_gemm.cc): M·N ≤ kThinMaxOutputs outputs over K ≥ kThinMinK,
+// with a K-major operand (A transposed, or B not) of at most kThinMaxPackedRows rows,
+// go to blocked dot products instead of sgemm (faster and more accurate there).
+constexpr int64_t kThinMaxOutputs = 64;
+constexpr int64_t kThinMinK = 256;
+constexpr int64_t kThinMaxPackedRows = 4;
+// Whether batch_matmul sends this product to thin_batch_matmul; always false when the
+// environment has MTL_NATIVE_THIN_MATMUL=0 or after set_thin_matmul_enabled(false).
+bool is_thin_matmul(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b);
+bool thin_matmul_enabled();
+void set_thin_matmul_enabled(bool enabled);
+// C[b] = op(A[b % batchA]) * op(B[b % batchB]) + beta * C[b], layouts as batch_matmul's.
+void thin_batch_matmul(const float* a, const float* b, float* c, int64_t batch_a, int64_t batch_b, int64_t m,
+                       int64_t n, int64_t k, bool trans_a, bool trans_b, float beta);
+
 // C[b] = act(op(A[b % batchA]) * op(B[b % batchB]) + bias) for b < max(batchA, batchB);
 // A is [M,K] (or [K,M] when transA), B is [K,N] (or [N,K] when transB), C is [M,N].
 void batch_matmul(const float* a, const float* b, float* c, int64_t batch_a, int64_t batch_b,

@@ -62,8 +62,14 @@ export interface NativeAddon {
     nesterov: boolean, firstStep: boolean): void;
   /** Threads for the addon's own loops and for OpenBLAS. */
   setNumThreads(threads: number): void;
-  /** Thread counts and the OpenBLAS build in use. */
-  info(): { threads: number; blasThreads: number; blasConfig: string; blasCore: string };
+  /**
+   * Whether thin products (an output of ≤ 64 values over K ≥ 256, e.g. a Gramian G·Gᵀ)
+   * use blocked dot products instead of sgemm. On unless `MTL_NATIVE_THIN_MATMUL=0`;
+   * for benchmarks and tests.
+   */
+  setThinMatMul(enabled: boolean): void;
+  /** Thread counts, the OpenBLAS build in use, and whether thin products bypass sgemm. */
+  info(): { threads: number; blasThreads: number; blasConfig: string; blasCore: string; thinMatMul: boolean };
 }
 
 /** Result of looking for the compiled addon. */
