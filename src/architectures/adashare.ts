@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batchNorm.js';
 import { MtlError, describeValue } from '../errors.js';
 import type { Task } from '../tasks/task.js';
 import type { EncoderSpec } from './encoders.js';
@@ -468,7 +469,7 @@ function buildBackbone(encoder: EncoderSpec, inputShape: readonly number[], task
     const perStage = encoder.blocksPerStage ?? 1;
     stem = subModel(inputShape, 'adashare_stem', (x) => {
       const h = sym(tf.layers.conv2d({ filters: width, kernelSize: 3, padding: 'same', useBias: false }), x);
-      return sym(tf.layers.reLU(), sym(tf.layers.batchNormalization(), h));
+      return sym(tf.layers.reLU(), sym(batchNormalization(), h));
     });
     shape = featureShape(stem.outputs[0]!);
     for (let s = 0; s < stageCount; s++) {
@@ -478,14 +479,14 @@ function buildBackbone(encoder: EncoderSpec, inputShape: readonly number[], task
         const l = blocks.length;
         const body = subModel(shape, `adashare_block${l}`, (x) => {
           let h = sym(tf.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false }), x);
-          h = sym(tf.layers.reLU(), sym(tf.layers.batchNormalization(), h));
+          h = sym(tf.layers.reLU(), sym(batchNormalization(), h));
           h = sym(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false }), h);
-          return sym(tf.layers.batchNormalization(), h);
+          return sym(batchNormalization(), h);
         });
         const shortcut =
           strides !== 1 || shape[2] !== filters
             ? subModel(shape, `adashare_block${l}_shortcut`, (x) =>
-                sym(tf.layers.batchNormalization(), sym(tf.layers.conv2d({ filters, kernelSize: 1, strides, useBias: false }), x)),
+                sym(batchNormalization(), sym(tf.layers.conv2d({ filters, kernelSize: 1, strides, useBias: false }), x)),
               )
             : null;
         blocks.push({ body, shortcut });

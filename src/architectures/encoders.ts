@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batchNorm.js';
 import { MtlError, describeValue } from '../errors.js';
 
 /**
@@ -102,7 +103,7 @@ export function encoderStages(spec: EncoderSpec, inputShape: readonly number[], 
       const stages: EncoderStages['stages'] = [
         (x) => {
           const h = tf.layers.conv2d({ filters: width, kernelSize: 3, padding: 'same', useBias: false }).apply(x);
-          return tf.layers.reLU().apply(tf.layers.batchNormalization().apply(h)) as tf.SymbolicTensor;
+          return tf.layers.reLU().apply(batchNormalization().apply(h)) as tf.SymbolicTensor;
         },
       ];
       for (let s = 0; s < stageCount; s++) {
@@ -128,14 +129,14 @@ export function encoderStages(spec: EncoderSpec, inputShape: readonly number[], 
 /** A basic residual block: conv3×3-BN-ReLU-conv3×3-BN plus a (projected when shapes differ) shortcut, then ReLU. */
 export function residualBlock(x: tf.SymbolicTensor, filters: number, stride: number): tf.SymbolicTensor {
   let h = tf.layers.conv2d({ filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false }).apply(x);
-  h = tf.layers.reLU().apply(tf.layers.batchNormalization().apply(h));
+  h = tf.layers.reLU().apply(batchNormalization().apply(h));
   h = tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false }).apply(h);
-  h = tf.layers.batchNormalization().apply(h);
+  h = batchNormalization().apply(h);
   let shortcut: tf.SymbolicTensor = x;
   const channels = x.shape[x.shape.length - 1];
   if (stride !== 1 || channels !== filters) {
     shortcut = tf.layers.conv2d({ filters, kernelSize: 1, strides: stride, useBias: false }).apply(x) as tf.SymbolicTensor;
-    shortcut = tf.layers.batchNormalization().apply(shortcut) as tf.SymbolicTensor;
+    shortcut = batchNormalization().apply(shortcut) as tf.SymbolicTensor;
   }
   const sum = tf.layers.add().apply([h as tf.SymbolicTensor, shortcut]);
   return tf.layers.reLU().apply(sum) as tf.SymbolicTensor;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batchNorm.js';
 import { MtlError } from '../errors.js';
 import type { Task } from '../tasks/task.js';
 import type { EncoderSpec, EncoderStages } from './encoders.js';
@@ -118,10 +119,10 @@ function attentionModule(inputShape: readonly number[], outputShape: readonly nu
     });
   }
   let h = layer().apply(input) as tf.SymbolicTensor;
-  h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+  h = batchNormalization().apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
   h = layer().apply(h) as tf.SymbolicTensor;
-  h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+  h = batchNormalization().apply(h) as tf.SymbolicTensor;
   h = tf.layers.activation({ activation: 'sigmoid' }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: h, name });
 }
@@ -132,7 +133,7 @@ function projection(from: readonly number[], to: readonly number[], name: string
   let h: tf.SymbolicTensor = input;
   if (to.length === 3 && from.length === 3) {
     h = tf.layers.conv2d({ filters: to[2]!, kernelSize: 3, padding: 'same', useBias: false }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
+    h = batchNormalization().apply(h) as tf.SymbolicTensor;
     h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
     const [fromH, fromW] = [from[0]!, from[1]!];
     const [toH, toW] = [to[0]!, to[1]!];
