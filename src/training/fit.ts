@@ -223,6 +223,8 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     for (const batch of train.batches({ batchSize, random: order, skipBatches: position.batchInEpoch })) {
       const progress = epoch + position.batchInEpoch / batchesPerEpoch;
       const learningRate = learningRateAt(args.learningRate, args.schedule ?? { type: 'constant' }, progress, epochs);
+      // This step writes a diagnostics record, which needs the Gramian.
+      const diagnose = Boolean(args.diagnosticsEvery) && (position.step + 1) % args.diagnosticsEvery! === 0;
       let result;
       try {
         result = trainStep(batch, {
@@ -237,8 +239,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
           gradientMode,
           epoch,
           step: position.step,
-          // The diagnostics record after this step (below) needs the Gramian.
-          returnGramian: Boolean(args.diagnosticsEvery) && (position.step + 1) % args.diagnosticsEvery! === 0,
+          returnGramian: diagnose,
         });
       } finally {
         disposeBatch(batch);
@@ -258,7 +259,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       position.batchInEpoch += 1;
       stepsThisCall += 1;
       stepsTimed += 1;
-      if (args.diagnosticsEvery && result.gramian && position.step % args.diagnosticsEvery === 0) {
+      if (diagnose && result.gramian) {
         writeRecord({ type: 'diagnostics', step: position.step, epoch, ...gramianDiagnostics(tasks, result.gramian, result.weights) });
       }
       const running: Record<string, number> = {};

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { broadcastsAlongTrailingDims } from '../kernels/batchNorm.js';
+import { broadcastsAlongTrailingDims, varianceEpsilon } from '../kernels/batchNorm.js';
 import { savesInputs, type NativeGradient } from './nativeGradient.js';
 
 /** tfjs's contract for this gradient: the tensors the engine saves for it, in order. */
@@ -45,8 +45,7 @@ export const fusedBatchNormGradient: NativeGradient = {
         if (Array.isArray(dy) || !x || !mean || !variance || !covers(x, mean, variance, scale)) {
           return original.gradFunc(dy, saved, attrs);
         }
-        // The forward kernel's default; tf.batchNorm always passes it.
-        const epsilon = typeof attrs['varianceEpsilon'] === 'number' ? attrs['varianceEpsilon'] : 0.001;
+        const epsilon = varianceEpsilon(attrs);
         const axes = tf.backend_util.getReductionAxes(mean.shape, x.shape).filter((axis) => x.shape[axis] !== 1);
         const sumOverAxes = (t: tf.Tensor) => tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, mean.shape);
         const rsqrtVariance = tf.rsqrt(tf.add(variance, epsilon));

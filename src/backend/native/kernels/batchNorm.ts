@@ -19,6 +19,11 @@ export function broadcastsAlongTrailingDims(shape: readonly number[], xShape: re
   return true;
 }
 
+/** FusedBatchNorm's ε: its `varianceEpsilon` attribute, else the kernel's default 0.001 (tf.batchNorm always passes it). */
+export function varianceEpsilon(attrs: tf.NamedAttrMap): number {
+  return typeof attrs['varianceEpsilon'] === 'number' ? attrs['varianceEpsilon'] : 0.001;
+}
+
 /**
  * `FusedBatchNorm` (tf.batchNorm, tf.layers.batchNormalization): y = offset +
  * (x − mean)·scale/√(variance + ε) in one pass, for float32 inputs whose parameters
@@ -43,7 +48,7 @@ export const batchNormKernel: NativeKernel = {
     if (!params.every((p) => broadcastsAlongTrailingDims(p.shape, x.shape))) return null;
     const size = sizeOf(x.shape);
     if (size > 0 && params.some((p) => sizeOf(p.shape) === 0)) return null;
-    const epsilon = typeof args.attrs['varianceEpsilon'] === 'number' ? args.attrs['varianceEpsilon'] : 0.001;
+    const epsilon = varianceEpsilon(args.attrs);
     return makeOutput(args.backend, [...x.shape], (out) =>
       addon.batchNorm(xValues, out, size, meanValues, sizeOf(mean.shape), varianceValues, sizeOf(variance.shape),
         offsetValues, offset ? sizeOf(offset.shape) : 0, scaleValues, scale ? sizeOf(scale.shape) : 0, epsilon),
