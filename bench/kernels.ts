@@ -22,6 +22,7 @@ import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { installWasmKernelFixes, uninstallWasmKernelFixes } from '../src/backend/wasmKernels.js';
+import { median } from './median.js';
 
 /** A model as the benchmark trains it: variables, a loss over a fixed batch, and disposal. */
 export interface BenchModel {
@@ -225,12 +226,6 @@ async function measure(workload: Workload, rounds: number, secondsPerRound: numb
     work.dispose();
   }
   return cells;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function format(value: number): string {

@@ -31,6 +31,7 @@ import { CAGRAD_TOY_STARTS } from '../src/data/synthetic.js';
 import { PARETO_TOY_STEPS, formatParetoToyTable, runParetoToy, type ParetoToyResult } from '../src/evaluation/paretoToy.js';
 import type { GradientMode, WeightingMethod } from '../src/weighting/method.js';
 import { weightingMethods } from '../src/weighting/registry.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({
   options: {
@@ -143,12 +144,6 @@ async function runTiming(): Promise<void> {
   console.log('| workload | method | gradient mode | ms/step | ratio to equal | goal | meets |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const line of lines) console.log(line);
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 if (values.toy) runToy();

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { buildWorkload } from './workload.js';
 import { equalWeighting } from '../src/weighting/equal.js';
 import type { WeightingMethod } from '../src/weighting/method.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, seconds: { type: 'string' } } });
 const rounds = Number(values.rounds ?? 3);
@@ -95,7 +96,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`\ntraining steps/s (median of ${rounds} rounds of ${secondsPerMeasure} s, backends alternated; ratio to the first backend)\n`);
 console.log('| workload | backend | steps/s | ratio |');
 console.log('| --- | --- | --- | --- |');

@@ -27,6 +27,7 @@ import { NATIVE_GRADIENTS } from '../../src/backend/native/gradients/index.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { buildWorkload, type Workload } from '../workload.js';
+import { median } from '../median.js';
 
 const CONFIGS = ['tfjs', 'kernel', 'native'] as const;
 type Config = (typeof CONFIGS)[number];
@@ -79,8 +80,6 @@ const builders: Record<string, () => Workload> = {
   mtan: () => buildWorkload(`MTAN, LeNet encoder, batch ${batch}`, [28, 28, 1], [10, 10], { type: 'lenet' },
     { hidden: [50], dropout: 0.5 }, mtan, batch),
 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(`tfjs = ${kernelNames.join(', ')} on tfjs's cpu code, tfjs's gradients; kernel = native kernels, tfjs's gradients; ` +
   `native = native kernels and gradients (${gradientNames.join(', ')})`);

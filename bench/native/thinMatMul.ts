@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 
 import { loadAddon } from '../../src/backend/native/addon.js';
 import { randomValues } from '../../test/native/helpers.js';
+import { median } from '../median.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,8 +40,6 @@ function timeUs(fn: () => void, ms: number): number {
     reps *= 2;
   }
 }
-
-const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 for (const threads of values.threads.split(',').map(Number)) {
   addon.setNumThreads(threads);

@@ -14,6 +14,7 @@ import { loadAddon } from '../../src/backend/native/addon.js';
 import type { GradientMode } from '../../src/weighting/method.js';
 import { weightingMethods } from '../../src/weighting/registry.js';
 import { buildWorkload } from '../workload.js';
+import { median } from '../median.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +28,6 @@ const load = loadAddon();
 if (!installed.ok || !load.ok) throw new Error(`thinMatMulStep bench: the native path is unavailable (${installed.reason})`);
 await tf.setBackend('cpu');
 const workload = buildWorkload('MLP 64→256→256, 3 tasks, batch 256', [64], [3, 3, 3], { type: 'mlp', hidden: [256, 256] }, { hidden: [], dropout: 0 });
-const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 type AnyMethod = Parameters<typeof workload.step>[0];
 
 for (const name of values.methods.split(',')) {
