@@ -186,20 +186,18 @@ test('a `gradients` method gets the rows and no Gramian; returnGramian adds G Gá
   for (const gradientMode of ['parameters', 'representation'] as const) {
     for (const returnGramian of [false, true]) {
       seen.length = 0;
-      const start = tf.memory().numTensors;
-      const result = trainStep(batch!, {
+      const step = (n: number) => trainStep(batch!, {
         model, optimizer, method: rowsMethod, methodOptions: {}, methodState: null, lastWeights: [1, 1],
-        learningRate: 0.01, gradientMode, epoch: 0, step: 0, returnGramian,
+        learningRate: 0.01, gradientMode, epoch: 0, step: n, returnGramian,
       });
+      const start = tf.memory().numTensors;
+      const result = step(0);
       const slots = Object.values(optimizer.getState().slots).reduce((s, v) => s + Object.keys(v).length, 0);
       // Optimizer slots, plus the composite Adam's kept constants where the backend has no fused update (wasm).
       assert.ok(tf.memory().numTensors - start <= slots + 8, `${gradientMode}: only optimizer state was added`);
       // And in steady state a step adds nothing.
       const before = tf.memory().numTensors;
-      trainStep(batch!, {
-        model, optimizer, method: rowsMethod, methodOptions: {}, methodState: null, lastWeights: [1, 1],
-        learningRate: 0.01, gradientMode, epoch: 0, step: 1, returnGramian,
-      });
+      step(1);
       assert.equal(tf.memory().numTensors, before, `${gradientMode}: a second step leaks no tensors`);
       seen.length = 1;
       const rows = seen[0]!.gradients!;
