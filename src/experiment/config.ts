@@ -137,6 +137,8 @@ export const experimentSchema = z
           .optional(),
         checkpointEverySteps: positiveInt.optional(),
         diagnosticsEvery: positiveInt.optional(),
+        /** Batches over which the batch-norm statistics are recomputed before each evaluation; 0: off. */
+        batchNormRecalibration: z.number().int().min(0).optional(),
       })
       .strict(),
     /** Also train one single-task model per task with the same encoder and budget. */

@@ -135,6 +135,7 @@ function trainingArgs(config: ExperimentConfig, options: RunOptions) {
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
     ...(t.checkpointEverySteps ? { checkpointEverySteps: t.checkpointEverySteps } : {}),
     ...(t.diagnosticsEvery ? { diagnosticsEvery: t.diagnosticsEvery } : {}),
+    ...(t.batchNormRecalibration !== undefined ? { batchNormRecalibration: t.batchNormRecalibration } : {}),
     seed: config.seed,
     ...(options.progress !== undefined ? { progress: options.progress } : {}),
     ...(options.log ? { log: options.log } : {}),

@@ -13,6 +13,7 @@ import { Random } from './random.js';
 import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import { installSeededRandom, seededRandomState } from './seededRandom.js';
 import { assertFiniteLosses, trainStep } from './trainStep.js';
+import { BATCH_NORM_RECALIBRATION_BATCHES, recalibrateBatchNorm } from './batchNormRecalibration.js';
 
 /** Stop when a validation metric has not improved for `patience` epochs. */
 export interface EarlyStoppingSpec {
@@ -48,6 +49,13 @@ export interface FitArgs {
   checkpointEverySteps?: number;
   /** Continue from the run folder's checkpoint. */
   resume?: boolean;
+  /**
+   * Before each evaluation (and so in the saved model), recompute the batch-norm moving
+   * statistics over this many training batches with dropout off ({@link recalibrateBatchNorm});
+   * 0 keeps the moving averages of training. Models without batch norm are unaffected.
+   * @defaultValue 32
+   */
+  batchNormRecalibration?: number;
   /** Log the Gramian-based diagnostics (gradient norms, cosines) every this many steps. @defaultValue 0 (off) */
   diagnosticsEvery?: number;
   /** Show the terminal progress bar. @defaultValue true */
@@ -286,6 +294,11 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     if (method.endEpoch) position.methodState = method.endEpoch(tasks.map((t) => trainLoss[t]!), position.methodState, args.methodOptions);
     position.epochLossSums = {};
     position.epochLossCounts = {};
+    recalibrateBatchNorm(model, args.train, {
+      batches: args.batchNormRecalibration ?? BATCH_NORM_RECALIBRATION_BATCHES,
+      batchSize,
+      seed: `${args.seed}:epoch:${epoch}`,
+    });
     const evaluation = args.evaluation ? evaluate(model, args.evaluation) : undefined;
     const record: EpochRecord = {
       type: 'epoch',

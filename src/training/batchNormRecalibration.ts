@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
+import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
+import { Random } from './random.js';
+
+/** Default number of training batches over which {@link recalibrateBatchNorm} recomputes the statistics. */
+export const BATCH_NORM_RECALIBRATION_BATCHES = 32;
+
+/** Layers whose training-mode noise is switched off while the statistics are recomputed, and the field that sets it. */
+const NOISE_FIELDS: Record<string, string> = {
+  Dropout: 'rate',
+  SpatialDropout1D: 'rate',
+  GaussianDropout: 'rate',
+  AlphaDropout: 'rate',
+  GaussianNoise: 'stddev',
+};
+
+interface LayerLike {
+  getClassName(): string;
+  layers?: LayerLike[];
+  [field: string]: unknown;
+}
+
+/** Every layer of a model, nested models' layers included, each once. */
+function allLayers(model: tf.LayersModel): LayerLike[] {
+  const seen = new Set<LayerLike>();
+  const visit = (layer: LayerLike): void => {
+    if (seen.has(layer)) return;
+    seen.add(layer);
+    for (const inner of layer.layers ?? []) visit(inner);
+  };
+  visit(model as unknown as LayerLike);
+  return [...seen];
+}
+
+/** Whether the model has a batch-normalisation layer (only then is there anything to recalibrate). */
+export function hasBatchNorm(model: MultiTaskModel): boolean {
+  return allLayers(model.model).some((l) => l.getClassName() === 'BatchNormalization');
+}
+
+/**
+ * Recompute the moving statistics of every batch-normalisation layer for the current
+ * weights, as the network computes at inference: the mean over `batches` training
+ * batches of each layer's batch mean and variance, with dropout (and the other
+ * training-only noise layers) switched off. Wu & Johnson ("Rethinking 'Batch' in
+ * BatchNorm", 2021) call this precise BN.
+ *
+ * Why: the moving averages that training keeps are computed in training mode, where a
+ * dropout layer upstream scales the kept activations by 1/(1 − rate) and zeroes the
+ * rest; the activations that reach a batch-norm layer at inference have the same mean
+ * but a smaller variance (the "variance shift" of dropout before batch norm). With the
+ * LeNet encoder (dropout 0.5 in its second stage), MTAN's attention modules normalise
+ * that stage's output: seed 0 on Multi-(Fashion+MNIST) reached 69.0 / 59.9% test
+ * accuracy with the moving statistics and 81.8 / 75.1% after this recalibration, the
+ * weights unchanged. The moving averages also lag weights that move quickly.
+ *
+ * The batches are full batches of a fixed shuffle of the training data drawn from
+ * `seed` with its own random stream, so training's data order and random draws are
+ * unaffected and a resumed run recomputes the same statistics. The previous moving
+ * statistics do not enter the result. Returns the number of batches used (0 when the
+ * model has no batch-normalisation layer).
+ */
+export function recalibrateBatchNorm(
+  model: MultiTaskModel,
+  data: ArrayDataset,
+  options: { batches: number; batchSize: number; seed: number | string },
+): number {
+  const layers = allLayers(model.model);
+  const norms = layers.filter((l) => l.getClassName() === 'BatchNormalization');
+  if (norms.length === 0 || options.batches <= 0 || data.size === 0) return 0;
+  const noise = layers.filter((l) => NOISE_FIELDS[l.getClassName()] !== undefined);
+  const savedNoise = noise.map((l) => l[NOISE_FIELDS[l.getClassName()]!]);
+  const savedMomentum = norms.map((l) => l['momentum']);
+  let used = 0;
+  try {
+    for (const l of noise) l[NOISE_FIELDS[l.getClassName()]!] = 0;
+    const dropLast = data.size >= options.batchSize;
+    const random = new Random(`${options.seed}:batch-norm-recalibration`);
+    for (const batch of data.batches({ batchSize: options.batchSize, random, dropLast })) {
+      used += 1;
+      // moving ← m·moving + (1 − m)·batch with m = 1 − 1/k: the mean of the k batches so far.
+      for (const l of norms) l['momentum'] = 1 - 1 / used;
+      tf.tidy(() => {
+        model.forward(batch.x, true);
+      });
+      disposeBatch(batch);
+      if (used >= options.batches) break;
+    }
+  } finally {
+    noise.forEach((l, i) => (l[NOISE_FIELDS[l.getClassName()]!] = savedNoise[i]));
+    norms.forEach((l, i) => (l['momentum'] = savedMomentum[i]));
+  }
+  return used;
+}
