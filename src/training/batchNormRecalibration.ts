@@ -57,7 +57,9 @@ export function hasBatchNorm(model: MultiTaskModel): boolean {
  * The batches are full batches of a fixed shuffle of the training data drawn from
  * `seed` with its own random stream, so training's data order and random draws are
  * unaffected and a resumed run recomputes the same statistics. The previous moving
- * statistics do not enter the result. Returns the number of batches used (0 when the
+ * statistics do not enter the result. A layer that runs more than once per forward pass
+ * (on each task's path) gets the mean over all its calls: one set of statistics has to
+ * serve every task at inference. Returns the number of batches used (0 when the
  * model has no batch-normalisation layer).
  */
 export function recalibrateBatchNorm(
@@ -74,12 +76,23 @@ export function recalibrateBatchNorm(
   let used = 0;
   try {
     for (const l of noise) l[NOISE_FIELDS[l.getClassName()]!] = 0;
+    // A layer may run several times per forward pass (a block shared by the tasks' paths
+    // in AdaShare, MTAN's shared extractor once per task): every call counts, so the
+    // statistics are the mean over all of a layer's calls. moving ← m·moving + (1 − m)·batch
+    // with m = 1 − 1/k at the layer's k-th call is the mean of its k batch statistics.
+    for (const l of norms) {
+      const call = l['call'] as (this: LayerLike, ...args: unknown[]) => unknown;
+      let calls = 0;
+      l['call'] = function (this: LayerLike, ...args: unknown[]) {
+        calls += 1;
+        this['momentum'] = 1 - 1 / calls;
+        return call.apply(this, args);
+      };
+    }
     const dropLast = data.size >= options.batchSize;
     const random = new Random(`${options.seed}:batch-norm-recalibration`);
     for (const batch of data.batches({ batchSize: options.batchSize, random, dropLast })) {
       used += 1;
-      // moving ← m·moving + (1 − m)·batch with m = 1 − 1/k: the mean of the k batches so far.
-      for (const l of norms) l['momentum'] = 1 - 1 / used;
       tf.tidy(() => {
         model.forward(batch.x, true);
       });
@@ -88,7 +101,10 @@ export function recalibrateBatchNorm(
     }
   } finally {
     noise.forEach((l, i) => (l[NOISE_FIELDS[l.getClassName()]!] = savedNoise[i]));
-    norms.forEach((l, i) => (l['momentum'] = savedMomentum[i]));
+    norms.forEach((l, i) => {
+      delete l['call'];
+      l['momentum'] = savedMomentum[i];
+    });
   }
   return used;
 }

@@ -96,6 +96,36 @@ test('batch-norm recalibration: over k batches the statistics are the mean of th
   model.model.dispose();
 });
 
+test('batch-norm recalibration: a layer that runs on every task path gets the mean over all its calls, not the last task\'s', () => {
+  // One batch-norm layer applied to x and to 3x + 5 (two tasks' paths through a shared layer).
+  const input = tf.input({ shape: [3] });
+  const norm = batchNormalization();
+  const scaled = tf.layers.dense({ units: 3, useBias: true, trainable: false, weights: [tf.mul(tf.eye(3), 3), tf.fill([3], 5)] }).apply(input) as tf.SymbolicTensor;
+  const outA = norm.apply(input) as tf.SymbolicTensor;
+  const outB = norm.apply(scaled) as tf.SymbolicTensor;
+  const net = tf.model({ inputs: input, outputs: [outA, outB] });
+  const model: MultiTaskModel = {
+    architecture: 'test', tasks: [task], model: net, sharedVariables: [], taskVariables: { a: [] },
+    forward: (x, training) => {
+      const [a, b] = net.apply(x, { training }) as tf.Tensor2D[];
+      return { a: a!, b: b! };
+    },
+    parameterCount: () => net.countParams(),
+  };
+  const { data, x } = rows(32);
+  recalibrateBatchNorm(model, data, { batches: 3, batchSize: 8, seed: 1 });
+  const order = Array.from(new Random('1:batch-norm-recalibration').permutation(32));
+  const batches = [0, 1, 2].map((b) => columnMoments(x, order.slice(8 * b, 8 * b + 8)));
+  // The 3x + 5 path: mean 3m + 5, variance 9v. Six calls in all, each weighted 1/6.
+  const mean = [0, 1, 2].map((c) => batches.reduce((s, m) => s + m.mean[c]! + 3 * m.mean[c]! + 5, 0) / 6);
+  const variance = [0, 1, 2].map((c) => batches.reduce((s, m) => s + 10 * m.variance[c]!, 0) / 6);
+  const got = movingStats(norm);
+  assertClose(got.mean, mean, 1e-5, 'moving mean');
+  assertClose(got.variance, variance, 1e-4, 'moving variance');
+  assert.equal(Object.prototype.hasOwnProperty.call(norm, 'call'), false, 'the layer is restored');
+  net.dispose();
+});
+
 test('batch-norm recalibration: a model without batch norm is untouched and no tensor is left behind', () => {
   installSeededRandom(1);
   const { data, tasks } = toyData(40);
