@@ -40,6 +40,7 @@ export { Sgd, type SgdOptions } from './training/optimizers/sgd.js';
 export { learningRateAt, type ScheduleSpec } from './training/schedules.js';
 export { trainStep, type TrainStepArgs, type TrainStepResult } from './training/trainStep.js';
 export { fit, type FitArgs, type FitResult, type EpochRecord, type EarlyStoppingSpec } from './training/fit.js';
+export { recalibrateBatchNorm, hasBatchNorm, BATCH_NORM_RECALIBRATION_BATCHES } from './training/batchNormRecalibration.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, type TrainingPosition } from './training/checkpoint.js';
 export { Random, type RandomState } from './training/random.js';
 export { installSeededRandom, uninstallSeededRandom } from './training/seededRandom.js';
