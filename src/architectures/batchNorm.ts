@@ -15,3 +15,20 @@ export const BATCH_NORM_MOMENTUM = 0.9;
 export function batchNormalization(): tf.layers.Layer {
   return tf.layers.batchNormalization({ momentum: BATCH_NORM_MOMENTUM });
 }
+
+/** Every layer of a model, the layers of nested models included, each once. */
+export function nestedLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  const seen = new Set<tf.layers.Layer>();
+  const visit = (layer: tf.layers.Layer): void => {
+    if (seen.has(layer)) return;
+    seen.add(layer);
+    for (const inner of (layer as unknown as { layers?: tf.layers.Layer[] }).layers ?? []) visit(inner);
+  };
+  visit(model as unknown as tf.layers.Layer);
+  return [...seen];
+}
+
+/** Every batch-normalisation layer of a model, nested models included. */
+export function batchNormLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  return nestedLayers(model).filter((l) => l.getClassName() === 'BatchNormalization');
+}

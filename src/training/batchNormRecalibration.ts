@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
+import { batchNormLayers, nestedLayers } from '../architectures/batchNorm.js';
 import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
 import { Random } from './random.js';
 
@@ -15,27 +16,15 @@ const NOISE_FIELDS: Record<string, string> = {
   GaussianNoise: 'stddev',
 };
 
+/** A layer whose fields (dropout rate, batch-norm momentum, its `call`) are set in place here. */
 interface LayerLike {
   getClassName(): string;
-  layers?: LayerLike[];
   [field: string]: unknown;
-}
-
-/** Every layer of a model, nested models' layers included, each once. */
-function allLayers(model: tf.LayersModel): LayerLike[] {
-  const seen = new Set<LayerLike>();
-  const visit = (layer: LayerLike): void => {
-    if (seen.has(layer)) return;
-    seen.add(layer);
-    for (const inner of layer.layers ?? []) visit(inner);
-  };
-  visit(model as unknown as LayerLike);
-  return [...seen];
 }
 
 /** Whether the model has a batch-normalisation layer (only then is there anything to recalibrate). */
 export function hasBatchNorm(model: MultiTaskModel): boolean {
-  return allLayers(model.model).some((l) => l.getClassName() === 'BatchNormalization');
+  return batchNormLayers(model.model).length > 0;
 }
 
 /**
@@ -67,7 +56,7 @@ export function recalibrateBatchNorm(
   data: ArrayDataset,
   options: { batches: number; batchSize: number; seed: number | string },
 ): number {
-  const layers = allLayers(model.model);
+  const layers = nestedLayers(model.model) as unknown as LayerLike[];
   const norms = layers.filter((l) => l.getClassName() === 'BatchNormalization');
   if (norms.length === 0 || options.batches <= 0 || data.size === 0) return 0;
   const noise = layers.filter((l) => NOISE_FIELDS[l.getClassName()] !== undefined);

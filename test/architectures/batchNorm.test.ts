@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
 import { adaShare } from '../../src/architectures/adashare.js';
-import { BATCH_NORM_MOMENTUM } from '../../src/architectures/batchNorm.js';
+import { BATCH_NORM_MOMENTUM, batchNormLayers } from '../../src/architectures/batchNorm.js';
 import { hardSharing } from '../../src/architectures/hardSharing.js';
 import { mtan } from '../../src/architectures/mtan.js';
 import type { MultiTaskModel } from '../../src/architectures/multiTaskModel.js';
 import { threeTasks } from './helpers.js';
-
-/** Every BatchNormalization layer of a model, nested models included. */
-function batchNormLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
-  const inner = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
-  if (inner) return inner.flatMap(batchNormLayers);
-  return layer.getClassName() === 'BatchNormalization' ? [layer] : [];
-}
 
 test('batch norm: every batch-norm layer of the architectures uses the library momentum 0.9 (PyTorch convention), not tfjs default 0.99', () => {
   assert.equal(BATCH_NORM_MOMENTUM, 0.9);
