@@ -294,11 +294,15 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     if (method.endEpoch) position.methodState = method.endEpoch(tasks.map((t) => trainLoss[t]!), position.methodState, args.methodOptions);
     position.epochLossSums = {};
     position.epochLossCounts = {};
-    recalibrateBatchNorm(model, args.train, {
-      batches: args.batchNormRecalibration ?? BATCH_NORM_RECALIBRATION_BATCHES,
-      batchSize,
-      seed: `${args.seed}:epoch:${epoch}`,
-    });
+    // The statistics are read by this epoch's evaluation, or kept in the final model; a
+    // recalibration does not depend on the previous one, so epochs with neither skip it.
+    if (args.evaluation || epoch === epochs - 1) {
+      recalibrateBatchNorm(model, args.train, {
+        batches: args.batchNormRecalibration ?? BATCH_NORM_RECALIBRATION_BATCHES,
+        batchSize,
+        seed: `${args.seed}:epoch:${epoch}`,
+      });
+    }
     const evaluation = args.evaluation ? evaluate(model, args.evaluation) : undefined;
     const record: EpochRecord = {
       type: 'epoch',
