@@ -112,7 +112,7 @@ async function runTiming(): Promise<void> {
     for (const method of gradientMethods) for (const mode of method.gradientModes) add(method, mode);
     // Warm-up: one untimed step of every entry (kernels, JIT, the methods' first-step state).
     for (const e of entries) e.state = workload.step(e.method, e.options, e.state, e.mode, e.steps++);
-    const equal = entries[0]!;
+    const [equal, ...others] = entries as [Entry, ...Entry[]];
     const measure = (e: Entry): number => {
       const t0 = performance.now();
       let taken = 0;
@@ -127,9 +127,8 @@ async function runTiming(): Promise<void> {
     // Each method's block is paired with an equal-weighting block right before it, and its
     // ratio is taken to that one: the machine's drift over a round (other processes, CPU
     // frequency) cancels out of the ratio.
-    const ratios = new Map<Entry, number[]>(entries.slice(1).map((e) => [e, []]));
+    const ratios = new Map<Entry, number[]>(others.map((e) => [e, []]));
     for (let round = 0; round < rounds; round++) {
-      const others = entries.slice(1);
       for (let k = 0; k < others.length; k++) {
         const e = others[(k + round) % others.length]!;
         const base = measure(equal);
@@ -140,7 +139,7 @@ async function runTiming(): Promise<void> {
     const base = median(equal.times);
     const exactGoal = 1 + 0.6 * workload.tasks;
     lines.push(`| ${workload.name} | equal | – | ${base.toFixed(1)} | 1.00× | – | – |`);
-    for (const e of entries.slice(1)) {
+    for (const e of others) {
       const ms = median(e.times);
       const ratio = median(ratios.get(e)!);
       const goal = e.mode === 'representation' ? 1.3 : exactGoal;
