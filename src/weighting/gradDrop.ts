@@ -1,12 +1,21 @@
 import { Random, type RandomState } from '../training/random.js';
 import { contiguousRows, requireGradients } from './inputs.js';
 import type { WeightingMethod } from './method.js';
-import { checkOptionKeys, numberOption } from './options.js';
+import { booleanOption, checkOptionKeys, numberOption } from './options.js';
+import { MtlError } from '../errors.js';
 
 /** Options of {@link gradientSignDropout}. */
 export interface GradDropOptions {
   /** Leak ℓ: each masked gradient is scaled by ℓ + (1 − ℓ)·mask instead of the mask. @defaultValue 0 */
   leak: number;
+  /**
+   * In `representation` mode: compute the sign purity per feature from the batch-summed,
+   * sign-corrected gradients 𝒢_t = Σ_batch sign(A) ⊙ ∇_A L_t and keep or drop a feature's
+   * gradient for the whole batch, as the paper does for batched activations (true); or
+   * per element of the batch × features gradient, as LibMTL does (false). No effect in
+   * `parameters` mode, where there is no batch dimension. @defaultValue true
+   */
+  sumOverBatch: boolean;
 }
 
 /** State of {@link gradientSignDropout}: the generator of the per-coordinate uniforms. */
@@ -22,19 +31,25 @@ export interface GradDropState {
  * Gradient Sign Dropout", NeurIPS 2020. The 1e-7 in P's denominator is the reference's.
  *
  * Returned as `direction` (a per-coordinate rule, not a combination); `weights` are 1.
- * What is implemented works on the T × d rows it is given. The paper applies it to the
- * gradients w.r.t. a representation A, with P computed from sign(A) ⊙ g summed over the
- * batch and the mask broadcast over the batch; that needs the trainer to pass those
- * batch-summed, sign-corrected per-feature rows (and to broadcast the mask back).
+ *
+ * On the shared parameters (`parameters` mode) the rule runs per coordinate of the T × d
+ * rows. On the shared representation A (`representation` mode, the paper's setting, and
+ * the default) the paper first sums over the batch: per feature j,
+ * 𝒢_t[j] = Σ_b sign(A[b, j]) ∇_A L_t[b, j]; then P[j] = ½(1 + Σ_t 𝒢_t[j] / Σ_t |𝒢_t[j]|),
+ * one U[j] per feature, the mask M_t[j] = [P[j] > U[j]]·[𝒢_t[j] > 0] + [P[j] < U[j]]·[𝒢_t[j] < 0],
+ * and the update Σ_t (ℓ + (1 − ℓ) M_t[j]) ∇_A L_t[b, j], the mask tiled over the batch.
+ * `sumOverBatch: false` gives the per-element rule there too (LibMTL's). Called without
+ * `input.representation` (outside a trainer), the rows are taken as per-coordinate.
  */
 export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions> = {
   name: 'graddrop',
   description: 'GradDrop: per-coordinate sign dropout by gradient sign purity (Chen et al., NeurIPS 2020).',
   needs: 'gradients',
+  readsRepresentation: true,
   gradientModes: ['representation', 'parameters'],
   resolveOptions(options) {
-    checkOptionKeys('graddrop', options, ['leak']);
-    return { leak: numberOption('graddrop', options, 'leak', 0, { min: 0, max: 1 }) };
+    checkOptionKeys('graddrop', options, ['leak', 'sumOverBatch']);
+    return { leak: numberOption('graddrop', options, 'leak', 0, { min: 0, max: 1 }), sumOverBatch: booleanOption('graddrop', options, 'sumOverBatch', true) };
   },
   init: (context) => ({ random: new Random(context.seed).state() }),
   update(input, state, options) {
@@ -42,6 +57,10 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
     const d = rows[0]!.length;
     const random = new Random(state.random);
     const factors = Float64Array.of(options.leak + (1 - options.leak) * 0, options.leak + (1 - options.leak) * 1);
+    if (input.representation && options.sumOverBatch) {
+      const direction = dropSignsOverBatch(rows, input.representation, factors, random);
+      return { weights: rows.map(() => 1), direction, state: { random: random.state() } };
+    }
     const direction = new Float32Array(d);
     // Up to three tasks: rows held in locals, zeros for the missing ones (a +0 changes
     // no sum here); more: one T×d array read with a stride of d.
@@ -114,4 +133,65 @@ function dropSignsOfMany(all: Float32Array, d: number, block: SignDropBlock): vo
     for (let j = k; j < all.length; j += d) out += all[j]! * bySign[+(all[j]! > 0)]!;
     direction[k] = out;
   }
+}
+
+/**
+ * The paper's batched rule (see {@link gradientSignDropout}): rows and the representation
+ * are batch-major, batchSize × features. One uniform per feature, in feature order.
+ */
+function dropSignsOverBatch(
+  rows: readonly Float32Array[],
+  representation: { values: Float32Array; batchSize: number },
+  factors: Float64Array,
+  random: Random,
+): Float32Array {
+  const { values, batchSize } = representation;
+  const d = rows[0]!.length;
+  if (values.length !== d || !(batchSize > 0) || d % batchSize !== 0) {
+    throw new MtlError({
+      code: 'weighting.bad_representation',
+      path: 'weighting.graddrop.update(input.representation)',
+      expected: `the representation the gradient rows were taken on: ${d} values, batchSize dividing them`,
+      found: `${values.length} values, batchSize ${batchSize}`,
+      fix: 'pass the encoder output (flattened batch-major) and its batch size, or omit representation for the per-coordinate rule',
+    });
+  }
+  const features = d / batchSize;
+  const t = rows.length;
+  // 𝒢_t[j] = Σ_b sign(A[b, j]) ∇_A L_t[b, j]
+  const summed = new Float64Array(t * features);
+  for (let i = 0; i < t; i++) {
+    const row = rows[i]!;
+    const out = summed.subarray(i * features, (i + 1) * features);
+    for (let b = 0, k = 0; b < batchSize; b++) {
+      for (let j = 0; j < features; j++, k++) out[j]! += Math.sign(values[k]!) * row[k]!;
+    }
+  }
+  const uniforms = new Float64Array(features);
+  random.fillUniform(uniforms);
+  // The factor ℓ + (1 − ℓ)·M_t[j] of every task and feature.
+  const keep = new Float64Array(t * features);
+  for (let j = 0; j < features; j++) {
+    let total = 0;
+    let absolute = 0;
+    for (let i = 0; i < t; i++) {
+      total += summed[i * features + j]!;
+      absolute += Math.abs(summed[i * features + j]!);
+    }
+    const p = 0.5 * (1 + total / (absolute + 1e-7));
+    const u = uniforms[j]!;
+    for (let i = 0; i < t; i++) {
+      const g = summed[i * features + j]!;
+      keep[i * features + j] = factors[+((p > u && g > 0) || (p < u && g < 0))]!;
+    }
+  }
+  const direction = new Float32Array(d);
+  for (let i = 0; i < t; i++) {
+    const row = rows[i]!;
+    const factor = keep.subarray(i * features, (i + 1) * features);
+    for (let b = 0, k = 0; b < batchSize; b++) {
+      for (let j = 0; j < features; j++, k++) direction[k] = direction[k]! + row[k]! * factor[j]!;
+    }
+  }
+  return direction;
 }

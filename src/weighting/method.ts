@@ -34,6 +34,12 @@ export interface WeightingInput {
   gramian?: readonly (readonly number[])[];
   /** Per-task gradient rows (T × d), when `needs` is `gradients`. */
   gradients?: readonly Float32Array[];
+  /**
+   * In `representation` mode, for `gradients` methods: the shared representation A whose
+   * gradients the rows are (its d values flattened batch-major, `batchSize` examples of
+   * d / batchSize features each). Absent in `parameters` mode.
+   */
+  representation?: { values: Float32Array; batchSize: number };
   /** Epoch index (0-based) and global step index (0-based) of the step being taken. */
   epoch: number;
   step: number;
@@ -53,6 +59,8 @@ export interface WeightingMethod<S = unknown, O = Record<string, unknown>> {
   /** One-line description with the paper (authors, venue, year) where there is one. */
   readonly description: string;
   readonly needs: WeightingNeeds;
+  /** For `gradients` methods: whether `update` reads `input.representation` (the trainer then downloads it). */
+  readonly readsRepresentation?: boolean;
   /** Gradient modes the method can work in; `losses` methods leave this empty. */
   readonly gradientModes: readonly GradientMode[];
   /** The options with their defaults filled in; throws an MtlError for a bad option. */

@@ -85,3 +85,81 @@ test('graddrop: rows given as views of one buffer (as the trainer passes them) g
   assert.deepEqual(fromViews.state, fromCopies.state);
   assert.deepEqual(all, Float32Array.from(views.flatMap((v) => [...v])), 'the rows are not modified');
 });
+
+// The paper's batched rule on the representation A (batch × features, batch-major):
+// per feature, 𝒢_t = Σ_b sign(A[b, j]) g_t[b, j]; the mask from 𝒢, tiled over the batch.
+const batched = {
+  // A = [[1, −1], [2, 0]]; g1 = [[1, 2], [3, 4]]; g2 = [[−2, 1], [1, −1]].
+  values: Float32Array.of(1, -1, 2, 0),
+  rows: [Float32Array.of(1, 2, 3, 4), Float32Array.of(-2, 1, 1, -1)],
+};
+
+function batchedRun(options: Record<string, unknown> | undefined, state?: ReturnType<typeof gradDrop.init>, representation = { values: batched.values, batchSize: 2 }) {
+  const context = { taskNames: ['a', 'b'], seed: 5 };
+  const resolved = gradDrop.resolveOptions(options, context);
+  return gradDrop.update({ losses: [1, 1], gradients: batched.rows, representation, epoch: 0, step: 0 }, state ?? gradDrop.init(context, resolved), resolved);
+}
+
+test('graddrop (representation, summed over the batch): hand-computed masks, one uniform per feature', () => {
+  // Feature 0: 𝒢1 = 1·1 + 1·3 = 4, 𝒢2 = 1·(−2) + 1·1 = −1 → P = ½(1 + 3/5) = 0.8: task 1's
+  // column (1, 3) kept where U < 0.8, else task 2's (−2, 1). Feature 1: 𝒢1 = −1·2 + 0·4 = −2,
+  // 𝒢2 = −1·1 + 0·(−1) = −1 → P = 0: both negative, both kept: (2 + 1, 4 − 1) = (3, 3).
+  const context = { taskNames: ['a', 'b'], seed: 5 };
+  let state = gradDrop.init(context, gradDrop.resolveOptions(undefined, context));
+  let first = 0;
+  const n = 2000;
+  for (let k = 0; k < n; k++) {
+    const draws = new Random(state.random);
+    const u0 = draws.next();
+    draws.next();
+    const out = batchedRun(undefined, state);
+    assert.deepEqual(out.state.random, draws.state(), 'two draws: one per feature, not per element');
+    const expected = u0 < 0.8 ? [1, 3, 3, 3] : [-2, 3, 1, 3];
+    assert.deepEqual(Array.from(out.direction!), expected);
+    if (u0 < 0.8) first++;
+    state = out.state;
+  }
+  assertClose(first / n, 0.8, 0.03);
+});
+
+test('graddrop (representation): leak 1 is the plain sum; sumOverBatch false is the per-element rule', () => {
+  assert.deepEqual(Array.from(batchedRun({ leak: 1 }).direction!), [-1, 3, 4, 3]);
+  const context = { taskNames: ['a', 'b'], seed: 5 };
+  const options = gradDrop.resolveOptions({ sumOverBatch: false }, context);
+  const state = gradDrop.init(context, options);
+  const withRepresentation = gradDrop.update({ losses: [1, 1], gradients: batched.rows, representation: { values: batched.values, batchSize: 2 }, epoch: 0, step: 0 }, state, options);
+  const without = gradDrop.update({ losses: [1, 1], gradients: batched.rows, epoch: 0, step: 0 }, state, options);
+  assert.deepEqual(withRepresentation, without);
+});
+
+test('graddrop (representation): matches the rule written plainly for 3 tasks, 5 × 40 values', () => {
+  const r = new Random(8);
+  const [t, batch, features] = [3, 5, 40];
+  const values = Float32Array.from({ length: batch * features }, (_, k) => (k % 9 === 0 ? 0 : r.normal()));
+  const rows = Array.from({ length: t }, () => Float32Array.from({ length: batch * features }, () => r.normal()));
+  const context = { taskNames: ['a', 'b', 'c'], seed: 3 };
+  const options = gradDrop.resolveOptions({ leak: 0.25 }, context);
+  const state = gradDrop.init(context, options);
+  const out = gradDrop.update({ losses: [1, 1, 1], gradients: rows, representation: { values, batchSize: batch }, epoch: 0, step: 0 }, state, options);
+  const draws = new Random(state.random);
+  for (let j = 0; j < features; j++) {
+    const g = rows.map((row) => {
+      let s = 0;
+      for (let b = 0; b < batch; b++) s += Math.sign(values[b * features + j]!) * row[b * features + j]!;
+      return s;
+    });
+    const p = 0.5 * (1 + g.reduce((s, v) => s + v, 0) / (g.reduce((s, v) => s + Math.abs(v), 0) + 1e-7));
+    const u = draws.next();
+    const factor = g.map((v) => 0.25 + 0.75 * ((p > u && v > 0) || (p < u && v < 0) ? 1 : 0));
+    for (let b = 0; b < batch; b++) {
+      const k = b * features + j;
+      const expected = rows.reduce((s, row, i) => s + row[k]! * factor[i]!, 0);
+      assertClose(out.direction![k]!, expected, 1e-5);
+    }
+  }
+});
+
+test('graddrop (representation): a representation of the wrong size is a coded error', () => {
+  assert.throws(() => batchedRun(undefined, undefined, { values: batched.values, batchSize: 3 }), (e: Error & { code?: string }) => e.code === 'weighting.bad_representation' && /batchSize 3/.test(e.message));
+  assert.throws(() => batchedRun(undefined, undefined, { values: Float32Array.of(1, 2), batchSize: 2 }), (e: Error & { code?: string }) => e.code === 'weighting.bad_representation');
+});
