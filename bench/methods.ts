@@ -20,6 +20,7 @@
  *
  * Usage:
  *   node --import tsx bench/methods.ts [--rounds 3] [--steps 3] [--min-seconds 0.4] [--backend native|wasm|cpu] (default: what the library picks)
+ *     [--methods graddrop,pcgrad] (only those gradient methods, each still paired with equal weighting)
  * (a measurement takes at least `--steps` steps and at least `--min-seconds`, so the
  * fast MLP step is timed over many steps).
  *   node --import tsx bench/methods.ts --toy [--toy-seconds 10]
@@ -43,11 +44,18 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     'min-seconds': { type: 'string' },
     backend: { type: 'string' },
+    methods: { type: 'string' },
   },
 });
 
 type AnyMethod = WeightingMethod<unknown, unknown>;
-const gradientMethods = Object.values(weightingMethods).filter((m) => m.needs !== 'losses') as AnyMethod[];
+const onlyMethods = values.methods?.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+for (const name of onlyMethods ?? []) {
+  if (weightingMethods[name]?.needs === 'losses' || !weightingMethods[name]) {
+    throw new Error(`bench/methods: --methods takes gradient methods; "${name}" is ${weightingMethods[name] ? 'a loss-based method' : 'not a method'}`);
+  }
+}
+const gradientMethods = Object.values(weightingMethods).filter((m) => m.needs !== 'losses' && (!onlyMethods || onlyMethods.includes(m.name))) as AnyMethod[];
 
 /** Options the toy runs use where the paper's toy differs from a method's default. */
 const TOY_OPTIONS: Record<string, Record<string, unknown>> = { cagrad: { conflictAversion: 0.5 } };

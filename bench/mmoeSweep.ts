@@ -5,7 +5,8 @@
  * weight vectors (`synthetic-mmoe` data), trained with hard sharing, MMoE and PLE at
  * comparable parameter counts, for each p and seed. Prints a Markdown table of the test
  * MSE (averaged over the two tasks), mean ± std over seeds, and each architecture's
- * change against hard sharing trained on the same seed's data.
+ * change against hard sharing trained on the same seed's data (mean ± std, median, and
+ * in how many seeds it is better: a few failed runs move the mean a lot).
  *
  *   node --import tsx bench/mmoeSweep.ts [--correlations 1,0.9,0.5,0] \
  *     [--architectures hard-sharing,mmoe,ple] [--seeds 0,1,2] [--train-size N] \
@@ -36,6 +37,7 @@ import { selectBackend } from '../src/backend/selectBackend.js';
 import { validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
 import { readSummary, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
 import { formatMeanStd, meanStd } from './meanStd.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({
   options: {
@@ -152,7 +154,10 @@ console.log(
   `\nMMoE synthetic (d = 100, m = 10 sinusoids, noise std 0.1), ${trainSize} training / ${testSize} test examples, ` +
     `${epochs} epochs, batch ${batchSize}, Adam lr ${learningRate}, equal weighting, ${seeds.length} seed(s) (${seeds.join(', ')}); ` +
     `test MSE averaged over the two tasks, mean ± std over seeds (lower is better)` +
-    (reference ? `; "vs hard sharing": per-seed relative change of that MSE against hard sharing on the same data, in % (negative = better)` : '') +
+    (reference
+      ? `; "vs hard sharing": per-seed relative change of that MSE against hard sharing on the same data, in % (negative = better), ` +
+        `mean ± std, its median and the number of seeds where the architecture is better`
+      : '') +
     `\n`,
 );
 const header = ['correlation p', ...architectures, ...(reference ? others.map((a) => `${a} vs hard sharing`) : [])];
@@ -161,7 +166,11 @@ console.log(`| ${header.map(() => '---').join(' | ')} |`);
 for (const [ci, correlation] of correlations.entries()) {
   const cells = architectures.map((a) => fmt(mse[a]![ci]!, 4));
   const relative = reference
-    ? others.map((a) => fmt(mse[a]![ci]!.map((v, si) => (100 * (v - mse[reference]![ci]![si]!)) / mse[reference]![ci]![si]!), 1, true))
+    ? others.map((a) => {
+        const changes = mse[a]![ci]!.map((v, si) => (100 * (v - mse[reference]![ci]![si]!)) / mse[reference]![ci]![si]!);
+        const sign = (x: number) => (x > 0 ? '+' : x < 0 ? '−' : '') + Math.abs(x).toFixed(1);
+        return `${fmt(changes, 1, true)} (median ${sign(median(changes))}, better in ${changes.filter((c) => c < 0).length}/${changes.length})`;
+      })
     : [];
   console.log(`| ${correlation} | ${[...cells, ...relative].join(' | ')} |`);
 }
