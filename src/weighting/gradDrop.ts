@@ -16,6 +16,12 @@ export interface GradDropOptions {
    * `parameters` mode, where there is no batch dimension. @defaultValue true
    */
   sumOverBatch: boolean;
+  /**
+   * Rescale the result to the norm of the plain sum Σ_t g_t (over the whole gradient), as
+   * the authors' implementation does by default: dropping signs then changes the update's
+   * direction, not its length. @defaultValue true
+   */
+  keepGradientNorm: boolean;
 }
 
 /** State of {@link gradientSignDropout}: the generator of the per-coordinate uniforms. */
@@ -40,6 +46,8 @@ export interface GradDropState {
  * and the update Σ_t (ℓ + (1 − ℓ) M_t[j]) ∇_A L_t[b, j], the mask tiled over the batch.
  * `sumOverBatch: false` gives the per-element rule there too (LibMTL's). Called without
  * `input.representation` (outside a trainer), the rows are taken as per-coordinate.
+ * Finally, with `keepGradientNorm` (the default, as in the authors' implementation), the
+ * result is scaled to ‖Σ_t g_t‖ (its own norm + 1e-7 below the fraction).
  */
 export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions> = {
   name: 'graddrop',
@@ -48,8 +56,12 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
   readsRepresentation: true,
   gradientModes: ['representation', 'parameters'],
   resolveOptions(options) {
-    checkOptionKeys('graddrop', options, ['leak', 'sumOverBatch']);
-    return { leak: numberOption('graddrop', options, 'leak', 0, { min: 0, max: 1 }), sumOverBatch: booleanOption('graddrop', options, 'sumOverBatch', true) };
+    checkOptionKeys('graddrop', options, ['leak', 'sumOverBatch', 'keepGradientNorm']);
+    return {
+      leak: numberOption('graddrop', options, 'leak', 0, { min: 0, max: 1 }),
+      sumOverBatch: booleanOption('graddrop', options, 'sumOverBatch', true),
+      keepGradientNorm: booleanOption('graddrop', options, 'keepGradientNorm', true),
+    };
   },
   init: (context) => ({ random: new Random(context.seed).state() }),
   update(input, state, options) {
@@ -57,8 +69,11 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
     const d = rows[0]!.length;
     const random = new Random(state.random);
     const factors = Float64Array.of(options.leak + (1 - options.leak) * 0, options.leak + (1 - options.leak) * 1);
+    // Σ (Σ_t g_t)² and Σ direction², for keepGradientNorm.
+    const norms = new Float64Array(2);
     if (input.representation && options.sumOverBatch) {
-      const direction = dropSignsOverBatch(rows, input.representation, factors, random);
+      const direction = dropSignsOverBatch(rows, input.representation, factors, random, norms);
+      if (options.keepGradientNorm) keepNorm(direction, norms);
       return { weights: rows.map(() => 1), direction, state: { random: random.state() } };
     }
     const direction = new Float32Array(d);
@@ -72,13 +87,20 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
     for (let first = 0; first < d; first += uniforms.length) {
       const count = Math.min(uniforms.length, d - first);
       random.fillUniform(count === uniforms.length ? uniforms : uniforms.subarray(0, count));
-      const block = { first, count, uniforms, factors, direction };
+      const block = { first, count, uniforms, factors, direction, norms };
       if (all) dropSignsOfMany(all, d, block);
       else dropSignsOfThree(rows[0]!, rows[1] ?? zeros!, rows[2] ?? zeros!, block);
     }
+    if (options.keepGradientNorm) keepNorm(direction, norms);
     return { weights: rows.map(() => 1), direction, state: { random: random.state() } };
   },
 };
+
+/** Scale the direction to the plain sum's norm: norms = [Σ (Σ_t g_t)², Σ direction²]. */
+function keepNorm(direction: Float32Array, norms: Float64Array): void {
+  const scale = Math.sqrt(norms[0]!) / (Math.sqrt(norms[1]!) + 1e-7);
+  for (let k = 0; k < direction.length; k++) direction[k] = direction[k]! * scale;
+}
 
 /**
  * One block of coordinates [first, first + count): their uniforms, the factor
@@ -90,6 +112,8 @@ interface SignDropBlock {
   uniforms: Float64Array;
   factors: Float64Array;
   direction: Float32Array;
+  /** Accumulates [Σ (Σ_t g_t)², Σ direction²] over the blocks. */
+  norms: Float64Array;
 }
 
 // In both kernels, masks and gradient signs pick table entries (+bool) instead of taking
@@ -100,24 +124,33 @@ interface SignDropBlock {
 
 /** GradDrop on a block, for three rows. */
 function dropSignsOfThree(a: Float32Array, b: Float32Array, c: Float32Array, block: SignDropBlock): void {
-  const { first, count, uniforms, factors, direction } = block;
+  const { first, count, uniforms, factors, direction, norms } = block;
   const bySign = new Float64Array(2);
+  let sumSquares = 0;
+  let directionSquares = 0;
   for (let k = first; k < first + count; k++) {
     const ga = a[k]!;
     const gb = b[k]!;
     const gc = c[k]!;
-    const p = 0.5 * (1 + (0 + ga + gb + gc) / (0 + Math.abs(ga) + Math.abs(gb) + Math.abs(gc) + 1e-7));
+    const total = 0 + ga + gb + gc;
+    const p = 0.5 * (1 + total / (0 + Math.abs(ga) + Math.abs(gb) + Math.abs(gc) + 1e-7));
     const u = uniforms[k - first]!;
     bySign[0] = factors[+(p < u)]!;
     bySign[1] = factors[+(p > u)]!;
-    direction[k] = 0 + ga * bySign[+(ga > 0)]! + gb * bySign[+(gb > 0)]! + gc * bySign[+(gc > 0)]!;
+    const out = (direction[k] = 0 + ga * bySign[+(ga > 0)]! + gb * bySign[+(gb > 0)]! + gc * bySign[+(gc > 0)]!);
+    sumSquares += total * total;
+    directionSquares += out * out;
   }
+  norms[0] = norms[0]! + sumSquares;
+  norms[1] = norms[1]! + directionSquares;
 }
 
 /** GradDrop on a block, for any number of rows: coordinate k of task t is all[t·d + k]. */
 function dropSignsOfMany(all: Float32Array, d: number, block: SignDropBlock): void {
-  const { first, count, uniforms, factors, direction } = block;
+  const { first, count, uniforms, factors, direction, norms } = block;
   const bySign = new Float64Array(2);
+  let sumSquares = 0;
+  let directionSquares = 0;
   for (let k = first; k < first + count; k++) {
     let total = 0;
     let absolute = 0;
@@ -132,7 +165,11 @@ function dropSignsOfMany(all: Float32Array, d: number, block: SignDropBlock): vo
     let out = 0;
     for (let j = k; j < all.length; j += d) out += all[j]! * bySign[+(all[j]! > 0)]!;
     direction[k] = out;
+    sumSquares += total * total;
+    directionSquares += direction[k]! * direction[k]!;
   }
+  norms[0] = norms[0]! + sumSquares;
+  norms[1] = norms[1]! + directionSquares;
 }
 
 /**
@@ -144,6 +181,7 @@ function dropSignsOverBatch(
   representation: { values: Float32Array; batchSize: number },
   factors: Float64Array,
   random: Random,
+  norms: Float64Array,
 ): Float32Array {
   const { values, batchSize } = representation;
   const d = rows[0]!.length;
@@ -186,12 +224,20 @@ function dropSignsOverBatch(
     }
   }
   const direction = new Float32Array(d);
+  const plain = new Float64Array(d);
   for (let i = 0; i < t; i++) {
     const row = rows[i]!;
     const factor = keep.subarray(i * features, (i + 1) * features);
     for (let b = 0, k = 0; b < batchSize; b++) {
-      for (let j = 0; j < features; j++, k++) direction[k] = direction[k]! + row[k]! * factor[j]!;
+      for (let j = 0; j < features; j++, k++) {
+        direction[k] = direction[k]! + row[k]! * factor[j]!;
+        plain[k] = plain[k]! + row[k]!;
+      }
     }
+  }
+  for (let k = 0; k < d; k++) {
+    norms[0] = norms[0]! + plain[k]! * plain[k]!;
+    norms[1] = norms[1]! + direction[k]! * direction[k]!;
   }
   return direction;
 }

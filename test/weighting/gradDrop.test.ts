@@ -5,13 +5,16 @@ import { gradientSignDropout as gradDrop } from '../../src/weighting/gradDrop.js
 import { assertClose } from '../linalg/assertions.js';
 import { examples, run } from './helpers.js';
 
+/** The sign-dropping rule alone, without the default rescaling to the plain sum's norm. */
+const raw = { keepGradientNorm: false };
+
 test('graddrop: coordinates where all tasks agree in sign are summed (P = 1 or 0)', () => {
   // aligned (2,0), (1,1): both coordinates have one sign (or 0) → the sum (3, 1).
   assertClose(Array.from(run(gradDrop, { rows: examples.aligned }).direction!), [3, 1], 1e-6);
   assertClose(Array.from(run(gradDrop, { rows: examples.identical }).direction!), [2, 2], 1e-6);
   assertClose(Array.from(run(gradDrop, { rows: examples.zero }).direction!), [1, 2], 1e-6);
   // Three tasks, coordinate 2 only has task 3 → its gradient.
-  assert.equal(run(gradDrop, { rows: examples.three }).direction![2], 1);
+  assert.equal(run(gradDrop, { rows: examples.three, options: raw }).direction![2], 1);
 });
 
 test('graddrop: a conflicting coordinate keeps one sign, the positive one with probability P = ½(1 + Σg/Σ|g|)', () => {
@@ -20,7 +23,7 @@ test('graddrop: a conflicting coordinate keeps one sign, the positive one with p
   let positive = 0;
   const n = 3000;
   for (let k = 0; k < n; k++) {
-    const out = run(gradDrop, { rows: examples.conflicting, ...(state ? { state } : {}) });
+    const out = run(gradDrop, { rows: examples.conflicting, options: raw, ...(state ? { state } : {}) });
     state = out.state;
     const d0 = out.direction![0]!;
     assert.ok(d0 === 1 || d0 === -0.5, `got ${d0}`);
@@ -31,9 +34,9 @@ test('graddrop: a conflicting coordinate keeps one sign, the positive one with p
 });
 
 test('graddrop: leak 1 is the plain sum; huge scale gap keeps the dominant sign', () => {
-  assertClose(Array.from(run(gradDrop, { rows: examples.conflicting, options: { leak: 1 } }).direction!), [0.5, 1], 1e-7);
+  assertClose(Array.from(run(gradDrop, { rows: examples.conflicting, options: { leak: 1, ...raw } }).direction!), [0.5, 1], 1e-7);
   // Coordinate 0 of the gap pair: (1000, −0.001): P ≈ 1 − 1e-6 → almost surely 1000.
-  assertClose(Array.from(run(gradDrop, { rows: examples.scaleGap }).direction!)[0]!, 1000, 1e-3);
+  assertClose(Array.from(run(gradDrop, { rows: examples.scaleGap, options: raw }).direction!)[0]!, 1000, 1e-3);
 });
 
 test('graddrop: every task count gives, to the bit, the per-coordinate rule with one draw per coordinate in order', () => {
@@ -44,8 +47,8 @@ test('graddrop: every task count gives, to the bit, the per-coordinate rule with
   for (const t of [1, 2, 3, 4, 5]) {
     for (const leak of [0, 0.3]) {
       const rows = Array.from({ length: t }, () => Array.from({ length: d }, (_, k) => (k % 7 === 0 ? 0 : k % 11 === 0 ? -0 : r.normal())));
-      const out = run(gradDrop, { rows, options: { leak }, seed: 9 });
-      const draws = new Random(gradDrop.init({ taskNames: rows.map((_, i) => `t${i}`), seed: 9 }, { leak }).random);
+      const out = run(gradDrop, { rows, options: { leak, ...raw }, seed: 9 });
+      const draws = new Random(gradDrop.init({ taskNames: rows.map((_, i) => `t${i}`), seed: 9 }, { leak, sumOverBatch: true, keepGradientNorm: false }).random);
       const g = rows.map((row) => Float32Array.from(row));
       for (let k = 0; k < d; k++) {
         let total = 0;
@@ -112,7 +115,7 @@ test('graddrop (representation, summed over the batch): hand-computed masks, one
     const draws = new Random(state.random);
     const u0 = draws.next();
     draws.next();
-    const out = batchedRun(undefined, state);
+    const out = batchedRun(raw, state);
     assert.deepEqual(out.state.random, draws.state(), 'two draws: one per feature, not per element');
     const expected = u0 < 0.8 ? [1, 3, 3, 3] : [-2, 3, 1, 3];
     assert.deepEqual(Array.from(out.direction!), expected);
@@ -123,9 +126,9 @@ test('graddrop (representation, summed over the batch): hand-computed masks, one
 });
 
 test('graddrop (representation): leak 1 is the plain sum; sumOverBatch false is the per-element rule', () => {
-  assert.deepEqual(Array.from(batchedRun({ leak: 1 }).direction!), [-1, 3, 4, 3]);
+  assert.deepEqual(Array.from(batchedRun({ leak: 1, ...raw }).direction!), [-1, 3, 4, 3]);
   const context = { taskNames: ['a', 'b'], seed: 5 };
-  const options = gradDrop.resolveOptions({ sumOverBatch: false }, context);
+  const options = gradDrop.resolveOptions({ sumOverBatch: false, ...raw }, context);
   const state = gradDrop.init(context, options);
   const withRepresentation = gradDrop.update({ losses: [1, 1], gradients: batched.rows, representation: { values: batched.values, batchSize: 2 }, epoch: 0, step: 0 }, state, options);
   const without = gradDrop.update({ losses: [1, 1], gradients: batched.rows, epoch: 0, step: 0 }, state, options);
@@ -138,7 +141,7 @@ test('graddrop (representation): matches the rule written plainly for 3 tasks, 5
   const values = Float32Array.from({ length: batch * features }, (_, k) => (k % 9 === 0 ? 0 : r.normal()));
   const rows = Array.from({ length: t }, () => Float32Array.from({ length: batch * features }, () => r.normal()));
   const context = { taskNames: ['a', 'b', 'c'], seed: 3 };
-  const options = gradDrop.resolveOptions({ leak: 0.25 }, context);
+  const options = gradDrop.resolveOptions({ leak: 0.25, ...raw }, context);
   const state = gradDrop.init(context, options);
   const out = gradDrop.update({ losses: [1, 1, 1], gradients: rows, representation: { values, batchSize: batch }, epoch: 0, step: 0 }, state, options);
   const draws = new Random(state.random);
@@ -162,4 +165,26 @@ test('graddrop (representation): matches the rule written plainly for 3 tasks, 5
 test('graddrop (representation): a representation of the wrong size is a coded error', () => {
   assert.throws(() => batchedRun(undefined, undefined, { values: batched.values, batchSize: 3 }), (e: Error & { code?: string }) => e.code === 'weighting.bad_representation' && /batchSize 3/.test(e.message));
   assert.throws(() => batchedRun(undefined, undefined, { values: Float32Array.of(1, 2), batchSize: 2 }), (e: Error & { code?: string }) => e.code === 'weighting.bad_representation');
+});
+
+test('graddrop: by default the result is the raw rule rescaled to the norm of the plain sum Σ_t g_t', () => {
+  const r = new Random(12);
+  const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
+  const rows = Array.from({ length: 3 }, () => Float32Array.from({ length: 60 }, () => r.normal()));
+  const plain = rows[0]!.map((_, k) => rows.reduce((s, row) => s + row[k]!, 0));
+  const values = Float32Array.from({ length: 60 }, () => r.normal());
+  const context = { taskNames: ['a', 'b', 'c'], seed: 4 };
+  for (const representation of [undefined, { values, batchSize: 6 }]) {
+    const update = (options: Record<string, unknown>) => {
+      const resolved = gradDrop.resolveOptions(options, context);
+      return gradDrop.update({ losses: [1, 1, 1], gradients: rows, ...(representation ? { representation } : {}), epoch: 0, step: 0 }, gradDrop.init(context, resolved), resolved);
+    };
+    const scaled = update({}).direction!;
+    const rawDirection = update(raw).direction!;
+    const label = representation ? 'representation' : 'per coordinate';
+    assertClose(norm(scaled), norm(plain), 1e-4 * norm(plain));
+    const scale = norm(plain) / norm(rawDirection);
+    assert.ok(Math.abs(scale - 1) > 1e-3, `${label}: the raw rule changed the norm (scale ${scale})`);
+    for (let k = 0; k < 60; k++) assertClose(scaled[k]!, rawDirection[k]! * scale, 1e-5);
+  }
 });
