@@ -229,7 +229,9 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
           losses: tasks.map((t) => losses[t.name]!),
           ...(method.needs === 'gramian' ? { gramian } : {}),
           ...(method.needs === 'gradients' ? { gradients: splitRows(matrix.dataSync() as Float32Array, k) } : {}),
-          ...(method.needs === 'gradients' && method.readsRepresentation && z ? { representation: { values: z.dataSync() as Float32Array, batchSize: z.shape[0]! } } : {}),
+          ...(method.needs === 'gradients' && z
+            ? { representation: { batchSize: z.shape[0]!, ...(method.readsRepresentation ? { values: z.dataSync() as Float32Array } : {}) } }
+            : {}),
           epoch: args.epoch,
           step: args.step,
         },

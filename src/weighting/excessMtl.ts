@@ -1,4 +1,4 @@
-import { requireGradients } from './inputs.js';
+import { perFeatureRows, requireGradients } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { checkOptionKeys, numberOption } from './options.js';
 
@@ -27,8 +27,11 @@ export interface ExcessMtlState {
  * Excess Risks", ICML 2024; rule as in the authors' LibMTL code.
  *
  * It needs the gradients (not only the Gramian) for the per-coordinate accumulator; the
- * result is a combination of this step's gradients (`weights`). Limits: T × d numbers
- * in the JSON state (see `db-mtl`). A task with e_t(0) = 0 gets no update.
+ * result is a combination of this step's gradients (`weights`). In `representation` mode
+ * each row is first summed over the batch (as LibMTL does), so the accumulator has one
+ * entry per feature of the representation, the same feature from one batch to the next.
+ * Limits: T × d numbers in the JSON state (see `db-mtl`). A task with e_t(0) = 0 gets no
+ * update.
  */
 export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptions> = {
   name: 'excess-mtl',
@@ -41,7 +44,7 @@ export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptio
   },
   init: (context) => ({ weights: context.taskNames.map(() => 1), squaredGradientSum: null, initialExcess: null }),
   update(input, state, options) {
-    const rows = requireGradients('excess-mtl', input);
+    const rows = perFeatureRows('excess-mtl', requireGradients('excess-mtl', input), input.representation);
     const t = rows.length;
     const d = rows[0]!.length;
     // One indexed pass per task: the new accumulator row and e_t together.

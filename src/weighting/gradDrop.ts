@@ -72,7 +72,7 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
     // Σ (Σ_t g_t)² and Σ direction², for keepGradientNorm.
     const norms = new Float64Array(2);
     if (input.representation && options.sumOverBatch) {
-      const direction = dropSignsOverBatch(rows, input.representation, factors, random, norms);
+      const direction = dropSignsOverBatch(rows, { batchSize: input.representation.batchSize, values: requireValues(input.representation) }, factors, random, norms);
       if (options.keepGradientNorm) keepNorm(direction, norms);
       return { weights: rows.map(() => 1), direction, state: { random: random.state() } };
     }
@@ -95,6 +95,17 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
     return { weights: rows.map(() => 1), direction, state: { random: random.state() } };
   },
 };
+
+function requireValues(representation: { batchSize: number; values?: Float32Array }): Float32Array {
+  if (representation.values) return representation.values;
+  throw new MtlError({
+    code: 'weighting.bad_representation',
+    path: 'weighting.graddrop.update(input.representation.values)',
+    expected: 'the representation values, for the batch-summed rule (sumOverBatch)',
+    found: 'only the batch size',
+    fix: 'pass representation.values (the trainer does, since graddrop declares readsRepresentation), or set sumOverBatch: false',
+  });
+}
 
 /** Scale the direction to the plain sum's norm: norms = [Σ (Σ_t g_t)², Σ direction²]. */
 function keepNorm(direction: Float32Array, norms: Float64Array): void {

@@ -84,6 +84,34 @@ export function requireGradients(method: string, input: WeightingInput): readonl
 }
 
 /**
+ * Each gradient row summed over the batch: with `representation` (representation mode),
+ * rows of batchSize × features values (batch-major) become rows of `features` values, one
+ * per feature of the representation, which mean the same thing from one batch to the next;
+ * without it (parameters mode) the rows as given. For methods that carry per-coordinate
+ * state across steps.
+ */
+export function perFeatureRows(method: string, rows: readonly Float32Array[], representation: WeightingInput['representation']): readonly Float32Array[] {
+  if (!representation) return rows;
+  const d = rows[0]!.length;
+  const { batchSize } = representation;
+  if (!(Number.isInteger(batchSize) && batchSize > 0 && d % batchSize === 0)) {
+    throw new MtlError({
+      code: 'weighting.bad_representation',
+      path: `weighting.${method}.update(input.representation.batchSize)`,
+      expected: `a batch size that divides the ${d} values of each gradient row`,
+      found: String(batchSize),
+      fix: 'pass the batch size of the representation the rows were taken on, or omit representation in parameters mode',
+    });
+  }
+  const features = d / batchSize;
+  return rows.map((row) => {
+    const sums = new Float32Array(features);
+    for (let b = 0, k = 0; b < batchSize; b++) for (let j = 0; j < features; j++, k++) sums[j] = sums[j]! + row[k]!;
+    return sums;
+  });
+}
+
+/**
  * The gradient rows as one row-major T×d Float32Array: a view when they already lie back
  * to back in one buffer (as the trainer passes them), else a copy. Per-coordinate rules
  * read a coordinate's T values from it with a stride of d, faster than going through the

@@ -35,11 +35,12 @@ export interface WeightingInput {
   /** Per-task gradient rows (T × d), when `needs` is `gradients`. */
   gradients?: readonly Float32Array[];
   /**
-   * In `representation` mode, for `gradients` methods: the shared representation A whose
-   * gradients the rows are (its d values flattened batch-major, `batchSize` examples of
-   * d / batchSize features each). Absent in `parameters` mode.
+   * In `representation` mode, for `gradients` methods: the rows are gradients w.r.t. the
+   * shared representation A of `batchSize` examples (flattened batch-major, d / batchSize
+   * features each); `values` holds A itself, the same layout, for a method that declares
+   * `readsRepresentation`. Absent in `parameters` mode.
    */
-  representation?: { values: Float32Array; batchSize: number };
+  representation?: { batchSize: number; values?: Float32Array };
   /** Epoch index (0-based) and global step index (0-based) of the step being taken. */
   epoch: number;
   step: number;
@@ -59,7 +60,7 @@ export interface WeightingMethod<S = unknown, O = Record<string, unknown>> {
   /** One-line description with the paper (authors, venue, year) where there is one. */
   readonly description: string;
   readonly needs: WeightingNeeds;
-  /** For `gradients` methods: whether `update` reads `input.representation` (the trainer then downloads it). */
+  /** For `gradients` methods: whether `update` reads the representation's values, `input.representation.values` (the trainer then downloads them). */
   readonly readsRepresentation?: boolean;
   /** Gradient modes the method can work in; `losses` methods leave this empty. */
   readonly gradientModes: readonly GradientMode[];

@@ -216,13 +216,13 @@ test('a `gradients` method gets the rows and no Gramian; returnGramian adds G Gá
   model.model.dispose();
 });
 
-test('a `gradients` method that reads the representation gets the encoder output (batch-major) in representation mode only', () => {
+test('a `gradients` method gets the batch size in representation mode, and the encoder output (batch-major) when it reads it', () => {
   installSeededRandom(6);
   const { data, tasks } = toyData(16);
   const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [8] } });
   const optimizer = new Adam();
   const [batch] = [...data.batches({ batchSize: 16 })];
-  const seen: { representation?: { values: Float32Array; batchSize: number }; d: number }[] = [];
+  const seen: { representation?: { values?: Float32Array; batchSize: number }; d: number }[] = [];
   const reading = {
     ...(equalWeighting as WeightingMethod<unknown, unknown>),
     name: 'reads-representation',
@@ -230,19 +230,23 @@ test('a `gradients` method that reads the representation gets the encoder output
     readsRepresentation: true,
     gradientModes: ['parameters', 'representation'],
     update: (input, state) => {
-      seen.push({ d: input.gradients![0]!.length, ...(input.representation ? { representation: { values: input.representation.values.slice(), batchSize: input.representation.batchSize } } : {}) });
+      const r = input.representation;
+      seen.push({ d: input.gradients![0]!.length, ...(r ? { representation: { batchSize: r.batchSize, ...(r.values ? { values: r.values.slice() } : {}) } } : {}) });
       return { weights: [1, 1], state };
     },
   } as WeightingMethod<unknown, unknown>;
+  const notReading = { ...reading, readsRepresentation: false } as WeightingMethod<unknown, unknown>;
   for (const gradientMode of ['parameters', 'representation'] as const) {
     trainStep(batch!, { model, optimizer, method: reading, methodOptions: {}, methodState: null, lastWeights: [1, 1], learningRate: 0, gradientMode, epoch: 0, step: 0 });
   }
+  trainStep(batch!, { model, optimizer, method: notReading, methodOptions: {}, methodState: null, lastWeights: [1, 1], learningRate: 0, gradientMode: 'representation', epoch: 0, step: 0 });
+  assert.deepEqual(seen[2]!.representation, { batchSize: 16 }, 'a method that does not read the values gets the batch size only');
   assert.equal(seen[0]!.representation, undefined, 'parameters mode: no representation');
   const { representation, d } = seen[1]!;
   assert.equal(representation!.batchSize, 16);
   assert.equal(d, 16 * 8, 'the rows are the gradients w.r.t. the 16 Ã— 8 representation');
   const expected = model.representation!.encode(batch!.x, true);
-  assertCloseArrays(representation!.values, expected.dataSync(), 1e-6);
+  assertCloseArrays(representation!.values!, expected.dataSync(), 1e-6);
   expected.dispose();
   disposeBatch(batch!);
   optimizer.dispose();

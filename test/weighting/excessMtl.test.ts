@@ -29,3 +29,23 @@ test('excess-mtl: two tasks, a zero gradient and a huge scale gap stay finite', 
   const first = run(excessMtl, { rows: examples.identical });
   assertClose(run(excessMtl, { rows: examples.identical, state: first.state }).weights, [1, 1], 1e-12);
 });
+
+test('excess-mtl (representation): rows are summed over the batch first, so the accumulator has one entry per feature', () => {
+  // Two tasks, batch 2 × 3 features; summed over the batch they are examples.three's first two rows scaled.
+  const features = [[1, 2, -1], [0.5, -0.5, 2]];
+  const split = (row: number[]) => Float32Array.from([...row.map((v) => v * 0.25), ...row.map((v) => v * 0.75)]);
+  const context = { taskNames: ['a', 'b'], seed: 1 };
+  const options = excessMtl.resolveOptions(undefined, context);
+  const update = (state: ReturnType<typeof excessMtl.init>, representation?: { batchSize: number }) =>
+    excessMtl.update(
+      { losses: [1, 1], gradients: representation ? features.map(split) : features.map((r) => Float32Array.from(r)), ...(representation ? { representation } : {}), epoch: 0, step: 0 },
+      state,
+      options,
+    );
+  const perBatch = update(excessMtl.init(context, options), { batchSize: 2 });
+  const direct = update(excessMtl.init(context, options));
+  assert.equal(perBatch.state.squaredGradientSum![0]!.length, 3, 'one accumulator entry per feature');
+  assertClose(perBatch.state.squaredGradientSum!.flat(), direct.state.squaredGradientSum!.flat(), 1e-6);
+  assertClose(update(perBatch.state, { batchSize: 2 }).weights, update(direct.state).weights, 1e-6);
+  assert.throws(() => update(excessMtl.init(context, options), { batchSize: 4 }), (e: Error & { code?: string }) => e.code === 'weighting.bad_representation');
+});

@@ -188,3 +188,12 @@ test('graddrop: by default the result is the raw rule rescaled to the norm of th
     for (let k = 0; k < 60; k++) assertClose(scaled[k]!, rawDirection[k]! * scale, 1e-5);
   }
 });
+
+test('graddrop (representation): the batch-summed rule without the representation values is a coded error', () => {
+  const context = { taskNames: ['a', 'b'], seed: 5 };
+  const options = gradDrop.resolveOptions(undefined, context);
+  assert.throws(
+    () => gradDrop.update({ losses: [1, 1], gradients: batched.rows, representation: { batchSize: 2 }, epoch: 0, step: 0 }, gradDrop.init(context, options), options),
+    (e: Error & { code?: string }) => e.code === 'weighting.bad_representation' && /sumOverBatch/.test(e.message),
+  );
+});
