@@ -207,18 +207,20 @@ function dropSignsOverBatch(
   }
   const features = d / batchSize;
   const t = rows.length;
-  // 𝒢_t[j] = Σ_b sign(A[b, j]) ∇_A L_t[b, j]
+  const all = contiguousRows(rows);
+  // 𝒢_t[j] = Σ_b sign(A[b, j]) ∇_A L_t[b, j]; sign(A) read once per element for all tasks.
   const summed = new Float64Array(t * features);
-  for (let i = 0; i < t; i++) {
-    const row = rows[i]!;
-    const out = summed.subarray(i * features, (i + 1) * features);
-    for (let b = 0, k = 0; b < batchSize; b++) {
-      for (let j = 0; j < features; j++, k++) out[j]! += Math.sign(values[k]!) * row[k]!;
+  for (let b = 0; b < batchSize; b++) {
+    const offset = b * features;
+    for (let j = 0; j < features; j++) {
+      const sign = Math.sign(values[offset + j]!);
+      if (sign === 0) continue;
+      for (let i = 0, at = offset + j; i < t; i++, at += d) summed[i * features + j] = summed[i * features + j]! + sign * all[at]!;
     }
   }
   const uniforms = new Float64Array(features);
   random.fillUniform(uniforms);
-  // The factor ℓ + (1 − ℓ)·M_t[j] of every task and feature.
+  // The factor ℓ + (1 − ℓ)·M_t[j] of every task and feature, feature-major (t per feature).
   const keep = new Float64Array(t * features);
   for (let j = 0; j < features; j++) {
     let total = 0;
@@ -231,24 +233,28 @@ function dropSignsOverBatch(
     const u = uniforms[j]!;
     for (let i = 0; i < t; i++) {
       const g = summed[i * features + j]!;
-      keep[i * features + j] = factors[+((p > u && g > 0) || (p < u && g < 0))]!;
+      keep[j * t + i] = factors[+((p > u && g > 0) || (p < u && g < 0))]!;
     }
   }
+  // One pass: the masked sum, and the squares of it and of the plain sum.
   const direction = new Float32Array(d);
-  const plain = new Float64Array(d);
-  for (let i = 0; i < t; i++) {
-    const row = rows[i]!;
-    const factor = keep.subarray(i * features, (i + 1) * features);
-    for (let b = 0, k = 0; b < batchSize; b++) {
-      for (let j = 0; j < features; j++, k++) {
-        direction[k] = direction[k]! + row[k]! * factor[j]!;
-        plain[k] = plain[k]! + row[k]!;
+  let plainSquares = 0;
+  let directionSquares = 0;
+  for (let b = 0, k = 0; b < batchSize; b++) {
+    for (let j = 0; j < features; j++, k++) {
+      let out = 0;
+      let plain = 0;
+      for (let i = 0, at = k; i < t; i++, at += d) {
+        const g = all[at]!;
+        out += g * keep[j * t + i]!;
+        plain += g;
       }
+      direction[k] = out;
+      plainSquares += plain * plain;
+      directionSquares += direction[k]! * direction[k]!;
     }
   }
-  for (let k = 0; k < d; k++) {
-    norms[0] = norms[0]! + plain[k]! * plain[k]!;
-    norms[1] = norms[1]! + direction[k]! * direction[k]!;
-  }
+  norms[0] = norms[0]! + plainSquares;
+  norms[1] = norms[1]! + directionSquares;
   return direction;
 }
