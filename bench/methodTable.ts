@@ -6,6 +6,8 @@
  *   node --import tsx bench/methodTable.ts --experiment examples/multimnist.yaml \
  *     --methods equal,mgda,pcgrad --seeds 0,1,2 [--epochs N] [--train-size N] [--out DIR]
  *
+ * A method may carry options after `+` (`--methods graddrop,graddrop+keepGradientNorm=false`).
+ *
  * Runs already finished in the output folder are reused, so the command can be
  * stopped and started again. Prints a Markdown table. The default folder is
  * runs/table-<experiment name>, with -e<N> / -n<N> appended when --epochs /
@@ -52,6 +54,30 @@ for (const seed of seeds) {
   console.error(`baselines seed ${seed} done`);
 }
 
+/**
+ * A --methods entry: a method name, optionally with options after `+`, each `key=value`
+ * with the value read as JSON where it parses (`graddrop+keepGradientNorm=false`); the
+ * entry is also the row's label and the run folder's name.
+ */
+function weightingOf(entry: string): { method: string; options?: Record<string, unknown> } {
+  const [method, ...pairs] = entry.split('+');
+  if (pairs.length === 0) return { method: method! };
+  const options: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`methodTable: option "${pair}" of "${entry}" is not key=value (e.g. graddrop+leak=0.5)`);
+    const raw = pair.slice(at + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string
+    }
+    options[pair.slice(0, at)] = value;
+  }
+  return { method: method!, options };
+}
+
 const tasks = base.tasks.map((t) => t.name);
 const rows: string[] = [];
 const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
@@ -62,7 +88,7 @@ for (const method of methods) {
     const dir = join(out, `${method}-s${seed}`);
     let summary = existsSync(join(dir, 'summary.json')) ? readSummary(dir) : undefined;
     if (!summary?.multiTask) {
-      const config = { ...base, seed, baselines: false, name: `${base.name}-${method}-s${seed}`, weighting: { method } };
+      const config = { ...base, seed, baselines: false, name: `${base.name}-${method}-s${seed}`, weighting: weightingOf(method) };
       // A run stopped part-way has a checkpoint: continue it rather than fail on the existing folder.
       summary = await runExperiment(config, { runDir: dir, resume: existsSync(join(dir, 'checkpoint')), ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
     }
