@@ -1,5 +1,5 @@
 import { Random, type RandomState } from '../training/random.js';
-import { contiguousRows, requireGradients } from './inputs.js';
+import { contiguousRows, representationFeatures, requireGradients } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { booleanOption, checkOptionKeys, numberOption } from './options.js';
 import { MtlError } from '../errors.js';
@@ -196,16 +196,7 @@ function dropSignsOverBatch(
 ): Float32Array {
   const { values, batchSize } = representation;
   const d = rows[0]!.length;
-  if (values.length !== d || !(batchSize > 0) || d % batchSize !== 0) {
-    throw new MtlError({
-      code: 'weighting.bad_representation',
-      path: 'weighting.graddrop.update(input.representation)',
-      expected: `the representation the gradient rows were taken on: ${d} values, batchSize dividing them`,
-      found: `${values.length} values, batchSize ${batchSize}`,
-      fix: 'pass the encoder output (flattened batch-major) and its batch size, or omit representation for the per-coordinate rule',
-    });
-  }
-  const features = d / batchSize;
+  const features = representationFeatures('graddrop', d, representation);
   const t = rows.length;
   const all = contiguousRows(rows);
   // 𝒢_t[j] = Σ_b sign(A[b, j]) ∇_A L_t[b, j]; sign(A) read once per element for all tasks.

@@ -84,6 +84,25 @@ export function requireGradients(method: string, input: WeightingInput): readonl
 }
 
 /**
+ * The number of features per example of the representation that gradient rows of d
+ * values were taken on: checks that `batchSize` is a whole number dividing d and that
+ * `values`, when given, has d entries (a coded error otherwise).
+ */
+export function representationFeatures(method: string, d: number, representation: NonNullable<WeightingInput['representation']>): number {
+  const { batchSize, values } = representation;
+  if (!(Number.isInteger(batchSize) && batchSize > 0 && d % batchSize === 0) || (values !== undefined && values.length !== d)) {
+    throw new MtlError({
+      code: 'weighting.bad_representation',
+      path: `weighting.${method}.update(input.representation)`,
+      expected: `the representation the ${d}-value gradient rows were taken on: a batch size dividing ${d}${values !== undefined ? `, and ${d} values` : ''}`,
+      found: `batchSize ${batchSize}${values !== undefined ? `, ${values.length} values` : ''}`,
+      fix: 'pass the batch size (and values, flattened batch-major) of the representation the rows were taken on, or omit representation in parameters mode',
+    });
+  }
+  return d / batchSize;
+}
+
+/**
  * Each gradient row summed over the batch: with `representation` (representation mode),
  * rows of batchSize × features values (batch-major) become rows of `features` values, one
  * per feature of the representation, which mean the same thing from one batch to the next;
@@ -92,18 +111,8 @@ export function requireGradients(method: string, input: WeightingInput): readonl
  */
 export function perFeatureRows(method: string, rows: readonly Float32Array[], representation: WeightingInput['representation']): readonly Float32Array[] {
   if (!representation) return rows;
-  const d = rows[0]!.length;
   const { batchSize } = representation;
-  if (!(Number.isInteger(batchSize) && batchSize > 0 && d % batchSize === 0)) {
-    throw new MtlError({
-      code: 'weighting.bad_representation',
-      path: `weighting.${method}.update(input.representation.batchSize)`,
-      expected: `a batch size that divides the ${d} values of each gradient row`,
-      found: String(batchSize),
-      fix: 'pass the batch size of the representation the rows were taken on, or omit representation in parameters mode',
-    });
-  }
-  const features = d / batchSize;
+  const features = representationFeatures(method, rows[0]!.length, representation);
   return rows.map((row) => {
     const sums = new Float32Array(features);
     for (let b = 0, k = 0; b < batchSize; b++) for (let j = 0; j < features; j++, k++) sums[j] = sums[j]! + row[k]!;
