@@ -10,6 +10,7 @@ import { trainStep } from '../../src/training/trainStep.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { toyData } from '../helpers.js';
+import { assertClose } from '../linalg/assertions.js';
 
 const method = equalWeighting as WeightingMethod<unknown, unknown>;
 
@@ -246,14 +247,9 @@ test('a `gradients` method gets the batch size in representation mode, and the e
   assert.equal(representation!.batchSize, 16);
   assert.equal(d, 16 * 8, 'the rows are the gradients w.r.t. the 16 × 8 representation');
   const expected = model.representation!.encode(batch!.x, true);
-  assertCloseArrays(representation!.values!, expected.dataSync(), 1e-6);
+  assertClose(Array.from(representation!.values!), Array.from(expected.dataSync()), 1e-6);
   expected.dispose();
   disposeBatch(batch!);
   optimizer.dispose();
   model.model.dispose();
 });
-
-function assertCloseArrays(a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number): void {
-  assert.equal(a.length, b.length);
-  for (let k = 0; k < a.length; k++) assert.ok(Math.abs(a[k]! - b[k]!) <= tolerance, `[${k}]: ${a[k]} vs ${b[k]}`);
-}
