@@ -33,6 +33,7 @@ export type { WeightingMethod, WeightingInput, WeightingOutput, WeightingContext
 export { equalWeighting } from './weighting/equal.js';
 export { staticWeighting } from './weighting/static.js';
 export { weightingMethods, getWeightingMethod } from './weighting/registry.js';
+export { methodStateToJson, methodStateFromJson } from './weighting/stateJson.js';
 
 export type { Optimizer, OptimizerState } from './training/optimizers/optimizer.js';
 export { Adam, type AdamOptions } from './training/optimizers/adam.js';

@@ -5,6 +5,7 @@ import type { AdaShareModel, AdaSharePolicy } from '../architectures/adashare.js
 import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
 import { MtlError, describeValue } from '../errors.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
+import { methodStateFromJson, methodStateToJson } from '../weighting/stateJson.js';
 import { Adam } from './optimizers/adam.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
 import { Random, type RandomState } from './random.js';
@@ -280,7 +281,7 @@ export function trainAdaShare(args: AdaShareTrainingArgs): AdaShareTrainingResul
           finished,
           epochIndex,
           step,
-          methodState,
+          methodState: methodStateToJson(methodState),
           lastWeights,
           temperature: model.temperature,
           unlockedBlocks: model.unlockedBlocks,
@@ -297,7 +298,7 @@ export function trainAdaShare(args: AdaShareTrainingArgs): AdaShareTrainingResul
       passesDone = s.passesDone;
       epochIndex = s.epochIndex;
       step = s.step;
-      methodState = s.methodState;
+      methodState = methodStateFromJson(s.methodState, `${join(saved.dir, STATE_FILE)}: methodState`);
       lastWeights = [...s.lastWeights];
       model.temperature = s.temperature;
       model.unlockedBlocks = s.unlockedBlocks;

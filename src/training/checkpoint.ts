@@ -5,6 +5,7 @@ import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { MtlError } from '../errors.js';
 import { readWeights, replaceFolder, saveModel } from '../io/modelFiles.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
+import { methodStateFromJson, methodStateToJson } from '../weighting/stateJson.js';
 import type { RandomState } from './random.js';
 
 /** Where training stands: enough to continue exactly where a run stopped. */
@@ -56,7 +57,7 @@ export async function saveCheckpoint(dir: string, model: MultiTaskModel, optimiz
     tensors.forEach((t) => t.tensor.dispose());
     writeFileSync(join(tmp, 'optimizer.bin'), Buffer.from(data as ArrayBuffer));
     writeFileSync(join(tmp, 'optimizer.json'), JSON.stringify({ type: optimizer.type, steps, slotIndex, specs }));
-    writeFileSync(join(tmp, 'state.json'), JSON.stringify(position));
+    writeFileSync(join(tmp, 'state.json'), JSON.stringify({ ...position, methodState: methodStateToJson(position.methodState) }));
   });
 }
 
@@ -109,7 +110,8 @@ export function loadCheckpoint(dir: string, model: MultiTaskModel, optimizer: Op
   }
   const names = variableNames(model);
   optimizer.setState({ steps: meta.steps, slots }, (key) => names.get(key) ?? key);
-  return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainingPosition;
+  const position = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainingPosition;
+  return { ...position, methodState: methodStateFromJson(position.methodState, `${join(dir, 'state.json')}: methodState`) };
 }
 
 /** Stable keys for a model's trainable variables (their position), independent of tfjs's global name counters. */

@@ -10,10 +10,14 @@ export interface DualBalancingOptions {
   momentumDecay: number;
 }
 
-/** State of {@link dualBalancing}: the step count and the T × d EMA buffer of the log-loss gradients (null before the first step). */
+/**
+ * State of {@link dualBalancing}: the step count and the EMA buffer of the log-loss
+ * gradients, T Float64Array rows of d (see `methodStateToJson`; number rows read the
+ * same), null before the first step.
+ */
 export interface DualBalancingState {
   step: number;
-  buffer: number[][] | null;
+  buffer: ArrayLike<number>[] | null;
 }
 
 /**
@@ -25,8 +29,8 @@ export interface DualBalancingState {
  *
  * The update is not a combination of this step's gradients, so it is returned as
  * `direction`; `weights` are the α_t (for logging). Limits: the buffer is T × d numbers
- * in the JSON state (a checkpoint grows by ~20·T·d bytes; keep d — the number of shared
- * parameters, or the representation size — modest); parameters mode only, as in the
+ * in the state (a checkpoint grows by ~11·T·d bytes of base64; keep d — the number of
+ * shared parameters — modest); parameters mode only, as in the
  * reference (an EMA of representation gradients of different batches means nothing).
  */
 export const dualBalancing: WeightingMethod<DualBalancingState, DualBalancingOptions> = {
@@ -50,13 +54,13 @@ export const dualBalancing: WeightingMethod<DualBalancingState, DualBalancingOpt
     const step = state.step + 1;
     const beta = options.momentum / Math.pow(step, options.momentumDecay);
     // One indexed pass per task: the new EMA row and its squared norm.
-    const buffer: number[][] = [];
+    const buffer: Float64Array[] = [];
     const norms: number[] = [];
     for (let i = 0; i < t; i++) {
       const row = rows[i]!;
       const scale = 1 / (input.losses[i]! + 1e-8);
-      const old = state.buffer?.[i] || new Array<number>(d).fill(0);
-      const next = new Array<number>(d);
+      const old = state.buffer?.[i] || new Float64Array(d);
+      const next = new Float64Array(d);
       let squares = 0;
       for (let k = 0; k < d; k++) {
         const gk = row[k]! * scale;

@@ -12,8 +12,11 @@ export interface ExcessMtlOptions {
 export interface ExcessMtlState {
   /** Loss weights (Σ = T), init 1. */
   weights: number[];
-  /** AdaGrad accumulator Σ_steps g_t² per task (T × d), null before the first step. */
-  squaredGradientSum: number[][] | null;
+  /**
+   * AdaGrad accumulator Σ_steps g_t² per task (T rows of d), null before the first step.
+   * Float64Array rows (see `methodStateToJson`); a state with number rows reads the same.
+   */
+  squaredGradientSum: ArrayLike<number>[] | null;
   /** The excess-risk estimates of the first step, null before it. */
   initialExcess: number[] | null;
 }
@@ -30,7 +33,7 @@ export interface ExcessMtlState {
  * result is a combination of this step's gradients (`weights`). In `representation` mode
  * each row is first summed over the batch (as LibMTL does), so the accumulator has one
  * entry per feature of the representation, the same feature from one batch to the next.
- * Limits: T × d numbers in the JSON state (see `db-mtl`). A task with e_t(0) = 0 gets no
+ * Limits: T × d numbers in the state (see `db-mtl`). A task with e_t(0) = 0 gets no
  * update.
  */
 export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptions> = {
@@ -48,14 +51,14 @@ export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptio
     const t = rows.length;
     const d = rows[0]!.length;
     // One indexed pass per task: the new accumulator row and e_t together.
-    const squaredGradientSum: number[][] = [];
+    const squaredGradientSum: Float64Array[] = [];
     const excess: number[] = [];
     for (let i = 0; i < t; i++) {
       const row = rows[i]!;
       const previous = state.squaredGradientSum?.[i];
       // A missing accumulator (or entry) counts as 0, outside the loop (a JSON null reads as 0 in it).
-      const base = previous?.length === d ? previous : Array.from({ length: d }, (_, k) => previous?.[k] ?? 0);
-      const sums = new Array<number>(d);
+      const base = previous?.length === d ? previous : Float64Array.from({ length: d }, (_, k) => previous?.[k] ?? 0);
+      const sums = new Float64Array(d);
       let e = 0;
       for (let k = 0; k < d; k++) {
         const square = row[k]! * row[k]!;

@@ -1,7 +1,9 @@
 /**
  * The task-balancing interface. A method is two pure functions, `init` and `update`,
  * with all of its state an explicit JSON value that is passed in and returned
- * (checkpointable, replayable, testable outside any model).
+ * (checkpointable, replayable, testable outside any model). The one allowance: rows of
+ * d numbers may be Float64Array, which `methodStateToJson` / `methodStateFromJson`
+ * (weighting/stateJson.ts) carry through JSON exactly.
  *
  * The trainer never branches on a method's name, only on what the method declares it
  * `needs`:

@@ -20,11 +20,14 @@ export interface MocoOptions {
   weightUpdate: 'projection' | 'softmax';
 }
 
-/** State of {@link moco}: step count, weights λ, and the T × d tracked gradients y (null before the first step). */
+/**
+ * State of {@link moco}: step count, weights λ, and the tracked gradients y, T Float64Array
+ * rows of d (see `methodStateToJson`; number rows read the same), null before the first step.
+ */
 export interface MocoState {
   step: number;
   lambda: number[];
-  tracked: number[][] | null;
+  tracked: ArrayLike<number>[] | null;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface MocoState {
  * in Multi-objective Learning: A Provably Convergent Approach", ICLR 2023.
  *
  * The update is returned as `direction` (it combines past gradients); `weights` are λ.
- * Limits: y is T × d numbers in the JSON state (see `db-mtl`); parameters mode only.
+ * Limits: y is T × d numbers in the state (see `db-mtl`); parameters mode only.
  */
 export const moco: WeightingMethod<MocoState, MocoOptions> = {
   name: 'moco',
@@ -63,15 +66,15 @@ export const moco: WeightingMethod<MocoState, MocoOptions> = {
     const beta = options.trackingRate / Math.pow(step, options.trackingDecay);
     const gamma = options.weightLearningRate / Math.pow(step, options.weightLearningRateDecay);
     // One indexed pass per task for y_t and its products with y_1 … y_t (YYᵀ is symmetric).
-    const tracked: number[][] = [];
+    const tracked: Float64Array[] = [];
     const yy = rows.map(() => new Array<number>(t).fill(0));
     for (let i = 0; i < t; i++) {
       const row = rows[i]!;
       let n = 0;
       for (let k = 0; k < d; k++) n += row[k]! * row[k]!;
       const scale = input.losses[i]! / (Math.sqrt(n) + 1e-8);
-      const old = state.tracked?.[i] || new Array<number>(d).fill(0);
-      const y = new Array<number>(d);
+      const old = state.tracked?.[i] || new Float64Array(d);
+      const y = new Float64Array(d);
       let squares = 0;
       for (let k = 0; k < d; k++) {
         const v = old[k]! - beta * (old[k]! - row[k]! * scale);

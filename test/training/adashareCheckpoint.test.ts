@@ -11,6 +11,7 @@ import { Adam } from '../../src/training/optimizers/adam.js';
 import { installSeededRandom } from '../../src/training/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
+import { getWeightingMethod } from '../../src/weighting/registry.js';
 import { toyData } from '../helpers.js';
 
 // 96 rows: two splits of 48, 3 batches of 16 per pass. 2 warm-up epochs + 3 × (weights, policy) = 8 passes.
@@ -133,6 +134,27 @@ test('AdaShare search: killed twice and resumed, it ends exactly where an uninte
     dispose(straight);
     dispose(resumed);
     assert.equal(tf.memory().numTensors, before, 'no tensors left behind by checkpointing, crashes or resuming');
+  } finally {
+    rmSync(dirA, { recursive: true, force: true });
+    rmSync(dirB, { recursive: true, force: true });
+  }
+});
+
+test('AdaShare search: a method whose state holds Float64Array rows (DB-MTL) resumes exactly', async () => {
+  const method = getWeightingMethod('db-mtl') as WeightingMethod<unknown, unknown>;
+  const extra = { method, methodOptions: method.resolveOptions(undefined, { taskNames: ['a', 'b'], seed: 11 }) };
+  const dirA = mkdtempSync(join(tmpdir(), 'mtl-adashare-'));
+  const dirB = mkdtempSync(join(tmpdir(), 'mtl-adashare-'));
+  try {
+    const straight = await search(dirA, extra);
+    await assert.rejects(search(dirB, { ...extra, crashAfter: 3 }), Crash);
+    const state = JSON.parse(readFileSync(join(dirB, 'search-checkpoint', 'state.json'), 'utf8'));
+    assert.ok(JSON.stringify(state.methodState).includes('"$float64"'), 'the buffer rows saved as base64 Float64');
+    const resumed = await search(dirB, { ...extra, resume: true });
+    assertSameRun(resumed, straight);
+    assertSameCheckpoint(dirA, dirB);
+    dispose(straight);
+    dispose(resumed);
   } finally {
     rmSync(dirA, { recursive: true, force: true });
     rmSync(dirB, { recursive: true, force: true });

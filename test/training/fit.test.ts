@@ -10,6 +10,7 @@ import { Adam } from '../../src/training/optimizers/adam.js';
 import { installSeededRandom } from '../../src/training/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
+import { getWeightingMethod } from '../../src/weighting/registry.js';
 import { toyData } from '../helpers.js';
 
 const quiet = { progress: false, log: () => {} };
@@ -57,6 +58,30 @@ test('checkpoint + resume mid-epoch gives exactly the uninterrupted result', asy
   } finally {
     rmSync(dirA, { recursive: true, force: true });
     rmSync(dirB, { recursive: true, force: true });
+  }
+});
+
+test('checkpoint + resume is exact for methods whose state holds Float64Array rows (DB-MTL, MoCo, ExcessMTL)', async () => {
+  for (const name of ['db-mtl', 'moco', 'excess-mtl']) {
+    const method = getWeightingMethod(name) as WeightingMethod<unknown, unknown>;
+    const methodOptions = method.resolveOptions(undefined, { taskNames: ['a', 'b'], seed: 7 });
+    const dirA = mkdtempSync(join(tmpdir(), 'mtl-fit-'));
+    const dirB = mkdtempSync(join(tmpdir(), 'mtl-fit-'));
+    try {
+      const straight = await train(dirA, { method, methodOptions });
+      const first = await train(dirB, { method, methodOptions, stopAfterSteps: 10 });
+      first.optimizer.dispose();
+      first.model.model.dispose();
+      const saved = JSON.parse(readFileSync(join(dirB, 'checkpoint', 'state.json'), 'utf8'));
+      assert.ok(JSON.stringify(saved.methodState).includes('"$float64"'), `${name}: rows saved as base64 Float64`);
+      const resumed = await train(dirB, { method, methodOptions, resume: true });
+      assert.deepEqual(weightsOf(resumed.model), weightsOf(straight.model), name);
+      assert.deepEqual(resumed.result.history.map((h) => h.trainLoss), straight.result.history.map((h) => h.trainLoss), name);
+      for (const r of [straight, resumed]) { r.optimizer.dispose(); r.model.model.dispose(); }
+    } finally {
+      rmSync(dirA, { recursive: true, force: true });
+      rmSync(dirB, { recursive: true, force: true });
+    }
   }
 });
 

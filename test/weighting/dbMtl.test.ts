@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dualBalancing as dbMtl } from '../../src/weighting/dbMtl.js';
+import { methodStateFromJson, methodStateToJson } from '../../src/weighting/stateJson.js';
 import { assertClose } from '../linalg/assertions.js';
 import { examples, run, runSteps } from './helpers.js';
 
@@ -21,9 +22,17 @@ test('db-mtl: two steps, hand-computed (losses 1 and 2)', () => {
 test('db-mtl: three tasks with a huge loss gap are balanced to the largest log-gradient norm', () => {
   const out = run(dbMtl, { rows: examples.three, losses: [1e3, 1, 1e-3] });
   const buffer = out.state.buffer!;
-  const norms = buffer.map((b) => Math.hypot(...b));
+  const norms = buffer.map((b) => Math.hypot(...Array.from(b)));
   const scaled = norms.map((n, t) => n * out.weights[t]!);
   // α_t = max‖ĝ‖/(‖ĝ_t‖ + 1e-8): exact up to the 1e-8 (‖ĝ₁‖ ≈ 1e-4 here, so 1e-4 relative).
   assertClose(scaled, scaled.map(() => Math.max(...norms)), 2e-4 * Math.max(...norms));
-  assert.deepEqual(JSON.parse(JSON.stringify(out.state)), out.state);
+  assert.deepEqual(methodStateFromJson(JSON.parse(JSON.stringify(methodStateToJson(out.state)))), out.state);
+});
+
+test('db-mtl: a state whose buffer rows are plain numbers (a checkpoint from before typed rows) gives the same step', () => {
+  const first = run(dbMtl, { rows: examples.three, losses: [3, 1, 0.5] });
+  const plain = { ...first.state, buffer: first.state.buffer!.map((row) => Array.from(row)) };
+  const typed = run(dbMtl, { rows: examples.three, losses: [2, 1, 0.25], state: first.state });
+  const fromPlain = run(dbMtl, { rows: examples.three, losses: [2, 1, 0.25], state: plain });
+  assert.deepEqual(fromPlain, typed);
 });

@@ -45,7 +45,8 @@ test('excess-mtl (representation): rows are summed over the batch first, so the 
   const perBatch = update(excessMtl.init(context, options), { batchSize: 2 });
   const direct = update(excessMtl.init(context, options));
   assert.equal(perBatch.state.squaredGradientSum![0]!.length, 3, 'one accumulator entry per feature');
-  assertClose(perBatch.state.squaredGradientSum!.flat(), direct.state.squaredGradientSum!.flat(), 1e-6);
+  const flat = (rows: ArrayLike<number>[]) => rows.flatMap((row) => Array.from(row));
+  assertClose(flat(perBatch.state.squaredGradientSum!), flat(direct.state.squaredGradientSum!), 1e-6);
   assertClose(update(perBatch.state, { batchSize: 2 }).weights, update(direct.state).weights, 1e-6);
   assert.throws(() => update(excessMtl.init(context, options), { batchSize: 4 }), (e: Error & { code?: string }) => e.code === 'weighting.bad_representation');
 });

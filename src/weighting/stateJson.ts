@@ -1,0 +1,56 @@
+import { MtlError } from '../errors.js';
+
+/**
+ * A weighting method's state is a JSON value, with one allowance: a method whose state
+ * holds T × d numbers (DB-MTL's gradient buffer, MoCo's tracked gradients, ExcessMTL's
+ * AdaGrad accumulator) keeps those rows as Float64Array, since building d-long JS arrays
+ * every step cost several times the rest of the method. These two functions carry such
+ * state through JSON: every Float64Array or Float32Array becomes `{ "$float64": base64 }`
+ * (`$float32`) of its little-endian bytes, and back, exactly (no rounding). A state
+ * without typed arrays passes through unchanged, so checkpoints written before typed
+ * state existed (plain number rows) still load, and the methods read either form.
+ */
+export function methodStateToJson(state: unknown): unknown {
+  if (state instanceof Float64Array) return { $float64: bytesToBase64(state) };
+  if (state instanceof Float32Array) return { $float32: bytesToBase64(state) };
+  if (Array.isArray(state)) return state.map(methodStateToJson);
+  if (state !== null && typeof state === 'object') {
+    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, methodStateToJson(v)]));
+  }
+  return state;
+}
+
+/** The inverse of {@link methodStateToJson}; a malformed typed-array entry is a coded error naming its place in the state. */
+export function methodStateFromJson(json: unknown, path = 'methodState'): unknown {
+  if (Array.isArray(json)) return json.map((v, i) => methodStateFromJson(v, `${path}[${i}]`));
+  if (json !== null && typeof json === 'object') {
+    const entries = Object.entries(json);
+    if (entries.length === 1 && (entries[0]![0] === '$float64' || entries[0]![0] === '$float32')) {
+      const [key, encoded] = entries[0]!;
+      const bytesPerElement = key === '$float64' ? 8 : 4;
+      const bytes = typeof encoded === 'string' ? Buffer.from(encoded, 'base64') : null;
+      if (bytes === null || bytes.length % bytesPerElement !== 0) {
+        throw new MtlError({
+          code: 'checkpoint.bad_method_state',
+          path,
+          expected: `${key}: base64 of a whole number of ${bytesPerElement}-byte floats`,
+          found: bytes === null ? typeof encoded : `${bytes.length} bytes`,
+          fix: 'the checkpoint was damaged; resume from an earlier copy or start the run again',
+        });
+      }
+      // Copied into a fresh, aligned buffer (a Buffer may sit at any offset of a shared pool).
+      const copy = new Uint8Array(bytes.length);
+      copy.set(bytes);
+      return key === '$float64' ? new Float64Array(copy.buffer) : new Float32Array(copy.buffer);
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, methodStateFromJson(v, `${path}.${k}`)]));
+  }
+  return json;
+}
+
+function bytesToBase64(values: Float64Array | Float32Array): string {
+  if (!LITTLE_ENDIAN) throw new Error('methodStateToJson: big-endian hosts are not supported');
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
