@@ -56,8 +56,9 @@ for (const seed of seeds) {
 
 /**
  * A --methods entry: a method name, optionally with options after `+`, each `key=value`
- * with the value read as JSON where it parses (`graddrop+keepGradientNorm=false`); the
- * entry is also the row's label and the run folder's name.
+ * with the value read as JSON where it parses (`graddrop+keepGradientNorm=false`), a
+ * dotted key for a nested option (`static+weights.right=0.5`); the entry is also the
+ * row's label and the run folder's name.
  */
 function weightingOf(entry: string): { method: string; options?: Record<string, unknown> } {
   const [method, ...pairs] = entry.split('+');
@@ -73,7 +74,11 @@ function weightingOf(entry: string): { method: string; options?: Record<string, 
     } catch {
       // a plain string
     }
-    options[pair.slice(0, at)] = value;
+    // A dotted key sets a nested option: static+weights.right=0.5 → { weights: { right: 0.5 } }.
+    const path = pair.slice(0, at).split('.');
+    let target = options;
+    for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+    target[path.at(-1)!] = value;
   }
   return { method: method!, options };
 }
