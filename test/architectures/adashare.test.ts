@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { adaShare, type AdaSharePolicy } from '../../src/architectures/adashare.js';
+import { hardSharing } from '../../src/architectures/hardSharing.js';
 import { variablesOf } from '../../src/architectures/multiTaskModel.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
 import { MtlError } from '../../src/errors.js';
@@ -122,6 +123,38 @@ test('AdaShare on a residual conv net: a task skipping the downsampling block ke
   await assertSaveLoad(m, batch.x);
   disposeRandomBatch(batch);
   m.dispose();
+});
+
+test('AdaShare with every block kept is the hard-sharing network: same parameters, and with the same weights the same outputs', () => {
+  installSeededRandom(24);
+  const tasks = threeTasks().slice(0, 2);
+  const encoder = { type: 'resnet' as const, width: 4, stages: 2 };
+  const hard = hardSharing({ tasks, inputShape: [8, 8, 1], encoder });
+  const ada = adaShare({ tasks, inputShape: [8, 8, 1], encoder });
+  ada.finalize({ a: [true, true], b: [true, true] });
+  assert.equal(ada.parameterCount(), hard.parameterCount());
+  // Pair the weights by layer kind and creation order (`conv2d_Conv2D13/kernel`: kind, counter, weight).
+  const key = (name: string) => {
+    const [, kind, counter, rest] = /^(.*?)(\d+)\/(.+)$/.exec(name)!;
+    return { kind: `${kind}/${rest}`, counter: Number(counter) };
+  };
+  const ordered = (weights: tf.LayerVariable[]) =>
+    [...weights].sort((x, y) => {
+      const [a, b] = [key(x.name), key(y.name)];
+      return a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.counter - b.counter;
+    });
+  const hardWeights = ordered(hard.model.weights);
+  const adaWeights = ordered(ada.model.weights);
+  assert.deepEqual(adaWeights.map((w) => [key(w.name).kind, w.shape]), hardWeights.map((w) => [key(w.name).kind, w.shape]));
+  adaWeights.forEach((w, i) => w.write(hardWeights[i]!.read().clone()));
+  const batch = randomBatch(tasks, [8, 8, 1], 6);
+  for (const training of [false, true]) {
+    const [h, a] = tf.tidy(() => [hard, ada].map((m) => Object.values(m.forward(batch.x, training)).map((o) => Array.from(o.dataSync()))));
+    a!.forEach((values, t) => values.forEach((v, k) => assert.ok(Math.abs(v - h![t]![k]!) < 1e-5, `training ${training}, task ${t}[${k}]: ${v} vs ${h![t]![k]}`)));
+  }
+  disposeRandomBatch(batch);
+  ada.dispose();
+  hard.model.dispose();
 });
 
 test('AdaShare refuses encoders without residual blocks and bad policies', () => {
