@@ -10,7 +10,7 @@
  *
  *   node --import tsx bench/mmoeSweep.ts [--correlations 1,0.9,0.5,0] \
  *     [--architectures hard-sharing,mmoe,ple] [--seeds 0,1,2] [--train-size N] \
- *     [--test-size N] [--epochs N] [--out runs/mmoe-sweep]
+ *     [--test-size N] [--epochs N] [--shared-width 126] [--expert-width 16] [--out runs/mmoe-sweep]
  *
  * Data: the generator's defaults (d = 100, 10 sinusoids, noise std 0.1), 10,000
  * training / 2,000 test examples; each seed draws its own problem. Training: 25
@@ -19,8 +19,8 @@
  * are those of public reimplementations of its synthetic experiment, not checked
  * against the paper:
  * - hard sharing: one shared ReLU layer of `--shared-width` (default 126) units;
- * - MMoE: 8 experts of 16 units, one softmax gate per task;
- * - PLE (one CGC level): 4 shared experts + 2 experts per task, all of 16 units; each
+ * - MMoE: 8 experts of `--expert-width` (default 16) units, one softmax gate per task;
+ * - PLE (one CGC level): 4 shared experts + 2 experts per task, all of `--expert-width` units; each
  *   task's gate weighs its own 2 and the 4 shared ones.
  * Each task's tower: dense(8, ReLU) → dense(1). Parameter counts (printed with the
  * table) are within 3% of one another at the defaults. Equal weighting, Adam.
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '128' },
     'learning-rate': { type: 'string', default: '0.001' },
     'shared-width': { type: 'string', default: '126' },
+    'expert-width': { type: 'string', default: '16' },
     out: { type: 'string', default: join('runs', 'mmoe-sweep') },
   },
 });
@@ -63,13 +64,14 @@ const epochs = Number(values.epochs);
 const batchSize = Number(values['batch-size']);
 const learningRate = Number(values['learning-rate']);
 const sharedWidth = Number(values['shared-width']);
+const expertWidth = Number(values['expert-width']);
 const out = values.out!;
 
 /** Model settings per architecture (see the header). */
 const MODELS: Record<string, { encoder: { type: 'mlp'; hidden: number[] }; options?: Record<string, unknown> }> = {
   'hard-sharing': { encoder: { type: 'mlp', hidden: [sharedWidth] } },
-  mmoe: { encoder: { type: 'mlp', hidden: [16] }, options: { experts: 8 } },
-  ple: { encoder: { type: 'mlp', hidden: [16] }, options: { levels: 1, sharedExperts: 4, taskExperts: 2 } },
+  mmoe: { encoder: { type: 'mlp', hidden: [expertWidth] }, options: { experts: 8 } },
+  ple: { encoder: { type: 'mlp', hidden: [expertWidth] }, options: { levels: 1, sharedExperts: 4, taskExperts: 2 } },
 };
 for (const a of architectures) {
   if (!MODELS[a]) throw new Error(`mmoeSweep: no model settings for architecture "${a}"; use some of ${Object.keys(MODELS).join(', ')}`);
