@@ -42,6 +42,7 @@ import { MtlError } from '../src/errors.js';
 import { deltaM } from '../src/evaluation/deltaM.js';
 import { readExperiment, validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
+import { SEARCH_CHECKPOINT_DIR, hasSearchCheckpoint } from '../src/training/adashareTraining.js';
 import { formatMeanStd, meanStd } from './meanStd.js';
 
 const { values } = parseArgs({
@@ -108,7 +109,9 @@ async function multiTaskRun(config: ExperimentConfig, dir: string): Promise<Outc
   let summary = readSummary(dir);
   if (!summary?.multiTask) {
     try {
-      summary = await runExperiment(config, { runDir: dir, resume: existsSync(join(dir, 'checkpoint')), ...quiet, baselines: false });
+      // A run stopped in AdaShare's policy search (or after it) resumes from the search's checkpoint.
+      const resume = existsSync(join(dir, 'checkpoint')) || hasSearchCheckpoint(join(dir, SEARCH_CHECKPOINT_DIR));
+      summary = await runExperiment(config, { runDir: dir, resume, ...quiet, baselines: false });
     } catch (error) {
       if (!(error instanceof MtlError)) throw error;
       const reason = `[${error.code}] ${error.message}`;

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { adaShare, type AdaSharePolicy } from '../../src/architectures/adashare.js';
+import { batchNormLayers } from '../../src/architectures/batchNorm.js';
 import { hardSharing } from '../../src/architectures/hardSharing.js';
 import { variablesOf } from '../../src/architectures/multiTaskModel.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
 import { MtlError } from '../../src/errors.js';
 import { createTask } from '../../src/tasks/createTask.js';
 import { trainAdaShare } from '../../src/training/adashareTraining.js';
+import { recalibrateBatchNorm } from '../../src/training/batchNormRecalibration.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
 import { Random } from '../../src/training/random.js';
 import { installSeededRandom } from '../../src/training/seededRandom.js';
@@ -123,6 +125,64 @@ test('AdaShare on a residual conv net: a task skipping the downsampling block ke
   await assertSaveLoad(m, batch.x);
   disposeRandomBatch(batch);
   m.dispose();
+});
+
+test('AdaShare final network: a block shared by tasks on different input paths gets batch norm per path (own statistics), conv weights shared', async () => {
+  installSeededRandom(25);
+  const tasks = threeTasks().slice(0, 2);
+  const m = adaShare({ tasks, inputShape: [8, 8, 1], encoder: { type: 'resnet', width: 4, stages: 2 }, hardSampling: true });
+  // a skips block 1, b executes it: block 2 (body and projection shortcut) then sees two different inputs.
+  const policy: AdaSharePolicy = { a: [false, true], b: [true, true] };
+  for (const t of tasks) m.policyLogits[t.name]!.assign(tf.tensor2d(policy[t.name]!.flatMap((e) => (e ? [30, -30] : [-30, 30])), [2, 2]));
+  // Weights and batch-norm statistics away from their initial values (variances kept positive).
+  const r = new Random(3);
+  for (const w of m.model.weights) {
+    const values = Float32Array.from({ length: w.shape.reduce((a, b) => a! * b!, 1)! }, () => r.normal() * 0.3);
+    if (/moving_variance|gamma/.test(w.name)) values.forEach((v, k) => (values[k] = 0.5 + Math.abs(v)));
+    w.write(tf.tensor(values, w.shape as number[]));
+  }
+  const batch = randomBatch(tasks, [8, 8, 1], 6);
+  m.setPhase('policy');
+  const searched = tf.tidy(() => Object.values(m.forward(batch.x, false)).map((o) => Array.from(o.dataSync())));
+  const normsBefore = batchNormLayers(m.model).length;
+  m.finalize(policy, { fromScratch: false });
+  // The new path's batch norm starts from the first path's values: the same outputs as the search path.
+  const final = tf.tidy(() => Object.values(m.forward(batch.x, false)).map((o) => Array.from(o.dataSync())));
+  final.forEach((values, i) => values.forEach((v, k) => assert.ok(Math.abs(v - searched[i]![k]!) < 1e-4, `task ${i}[${k}]: ${v} vs ${searched[i]![k]}`)));
+  // Block 2's body has 2 batch-norm layers and its shortcut 1: one more set for b's path.
+  assert.equal(batchNormLayers(m.model).length, normsBefore + 3);
+  assertVariableSplit(m);
+  const block2 = m.model.layers.find((l) => l.name === 'adashare_block1') as tf.LayersModel | undefined;
+  assert.equal(block2, undefined, 'a part on two paths is applied layer by layer, not as a nested model');
+  const conv = (vars: readonly tf.Variable[]) => vars.filter((v) => /kernel/.test(v.name));
+  const gammas = (vars: readonly tf.Variable[]) => vars.filter((v) => /gamma/.test(v.name));
+  // b owns block 1 (its only user) and its own batch norm of block 2 (3 layers); a owns block 2's first-path batch norm.
+  assert.equal(gammas(m.taskVariables.a!).length, 3);
+  assert.equal(gammas(m.taskVariables.b!).length, 2 + 3);
+  assert.equal(conv(m.sharedVariables).length, 1 + 3, 'the stem and block 2\'s three convolutions are shared');
+  assertGradients(m, batch);
+  // Recalibrated on data, each path's batch norm holds the statistics of its own input.
+  const x = Float32Array.from({ length: 16 * 64 }, () => r.normal());
+  const data = new ArrayDataset({ data: x, shape: [16, 8, 8, 1] }, { a: { values: new Float32Array(16), width: 1 }, b: { values: new Float32Array(32), width: 2 } });
+  recalibrateBatchNorm(m, data, { batches: 2, batchSize: 8, seed: 1 });
+  const means = batchNormLayers(m.model).map((l) => Array.from(l.getWeights()[2]!.dataSync()).join(','));
+  assert.equal(new Set(means).size, means.length, 'no two batch-norm layers hold the same statistics');
+  await assertSaveLoad(m, batch.x);
+  assertNoLeaks(m, batch);
+  disposeRandomBatch(batch);
+  const network = m.model;
+  const before = tf.memory().numTensors;
+  m.dispose();
+  assert.ok(tf.memory().numTensors < before);
+  const live = network.weights.filter((w) => {
+    try {
+      w.read();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(live.map((w) => w.name), [], 'every weight disposed, per-path batch norm included');
 });
 
 test('AdaShare with every block kept is the hard-sharing network: same parameters, and with the same weights the same outputs', () => {
