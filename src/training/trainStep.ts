@@ -223,6 +223,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
     let weights = [...args.lastWeights];
     let methodState = args.methodState;
     let direction: Float32Array | undefined;
+    let taskScales: number[] | undefined;
     if (allPresent) {
       const out = method.update(
         {
@@ -241,6 +242,10 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       weights = out.weights;
       methodState = out.state;
       direction = out.direction;
+      taskScales = out.taskGradientScales;
+      if (taskScales && (taskScales.length !== tasks.length || !taskScales.every((v) => Number.isFinite(v) && v >= 0))) {
+        throw new Error(`trainStep: method "${method.name}" returned taskGradientScales ${JSON.stringify(taskScales)}; expected ${tasks.length} finite numbers ≥ 0`);
+      }
     }
     const presentWeights = presentIdx.map((i) => weights[i]!);
     const sharedGrads = new Map<tf.Variable, tf.Tensor>();
@@ -266,6 +271,18 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
           ),
         );
         offset += size;
+      });
+    }
+    if (taskScales) {
+      presentIdx.forEach((i) => {
+        const scale = taskScales![i]!;
+        if (scale === 1) return;
+        for (const v of model.taskVariables[tasks[i]!.name] ?? []) {
+          const g = taskGrads.get(v);
+          if (!g) continue;
+          taskGrads.set(v, tf.keep(tf.mul(g, scale)));
+          g.dispose();
+        }
       });
     }
     for (const r of rows) for (const g of r) g.dispose();

@@ -28,7 +28,9 @@ export interface DualBalancingState {
  * 2023 (arXiv:2308.12029).
  *
  * The update is not a combination of this step's gradients, so it is returned as
- * `direction`; `weights` are the α_t (for logging). Limits: the buffer is T × d numbers
+ * `direction`; `weights` are the α_t (for logging). Each task's own parameters (its
+ * head) get ∇ log(L_t + 1e-8) = g_t/(L_t + 1e-8) (`taskGradientScales`), as in the
+ * reference, where the log-losses are what is backpropagated. Limits: the buffer is T × d numbers
  * in the state (a checkpoint grows by ~11·T·d bytes of base64; keep d — the number of
  * shared parameters — modest); parameters mode only, as in the
  * reference (an EMA of representation gradients of different batches means nothing).
@@ -79,6 +81,8 @@ export const dualBalancing: WeightingMethod<DualBalancingState, DualBalancingOpt
       const b = buffer[i]!;
       for (let k = 0; k < d; k++) direction[k]! += a * b[k]!;
     }
-    return { weights: alpha, direction, state: { step, buffer } };
+    // Each head follows its own log-loss gradient as well (the reference backpropagates log(L_t + 1e-8)).
+    const taskGradientScales = input.losses.map((l) => 1 / (l + 1e-8));
+    return { weights: alpha, direction, taskGradientScales, state: { step, buffer } };
   },
 };

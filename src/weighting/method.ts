@@ -53,6 +53,12 @@ export interface WeightingOutput<S> {
   weights: number[];
   /** For `gradients` methods that are not a linear combination: the combined gradient (length d). */
   direction?: Float32Array;
+  /**
+   * For gradient methods: a factor per task on the gradient of the task's own
+   * (task-specific) parameters, 1 when absent. DB-MTL sets 1/(L_t + 1e-8), so that a
+   * task's head follows ∇ log L_t like the shared parameters' update.
+   */
+  taskGradientScales?: number[];
   state: S;
 }
 

@@ -253,3 +253,50 @@ test('a `gradients` method gets the batch size in representation mode, and the e
   optimizer.dispose();
   model.model.dispose();
 });
+
+test('taskGradientScales scale each task\'s own gradient and leave the shared update alone; bad scales are refused', () => {
+  const { data, tasks } = toyData(32);
+  const [batch] = [...data.batches({ batchSize: 32 })];
+  // A gradients method that sums the rows, optionally scaling the heads' gradients.
+  const summing = (scales?: number[]): WeightingMethod<unknown, unknown> => ({
+    name: 'summing',
+    description: 'test method: the plain sum of the rows, with task gradient scales',
+    needs: 'gradients',
+    gradientModes: ['parameters'],
+    resolveOptions: () => ({}),
+    init: () => null,
+    update: (input) => ({ weights: input.losses.map(() => 1), ...(scales ? { taskGradientScales: scales } : {}), state: null }),
+  });
+  // One SGD step (lr 1) from the same weights: the change of each variable is −scale · its gradient.
+  const change = (scales?: number[]) => {
+    installSeededRandom(4);
+    const model = hardSharing({ tasks, inputShape: [6], encoder: { type: 'mlp', hidden: [4] } });
+    const vars = [...model.sharedVariables, ...model.taskVariables.a!, ...model.taskVariables.b!];
+    const before = vars.map((v) => v.dataSync().slice());
+    const optimizer = new Sgd();
+    try {
+      trainStep(batch!, {
+        model, optimizer, method: summing(scales), methodOptions: {}, methodState: null, lastWeights: [1, 1],
+        learningRate: 1, gradientMode: 'parameters', epoch: 0, step: 0,
+      });
+      const shared = model.sharedVariables.length;
+      const heads = { a: model.taskVariables.a!.length, b: model.taskVariables.b!.length };
+      const deltas = vars.map((v, i) => Array.from(v.dataSync(), (x, k) => x - before[i]![k]!));
+      return { shared: deltas.slice(0, shared).flat(), a: deltas.slice(shared, shared + heads.a).flat(), b: deltas.slice(shared + heads.a).flat() };
+    } finally {
+      optimizer.dispose();
+      model.model.dispose();
+    }
+  };
+  const plain = change();
+  const scaled = change([2, 0.25]);
+  assertClose(scaled.shared, plain.shared, 1e-6);
+  assertClose(scaled.a, plain.a.map((v) => 2 * v), 1e-6);
+  assertClose(scaled.b, plain.b.map((v) => 0.25 * v), 1e-6);
+  assert.ok(plain.a.some((v) => Math.abs(v) > 1e-6) && plain.b.some((v) => Math.abs(v) > 1e-6), 'the heads moved');
+  const before = tf.memory().numTensors;
+  assert.throws(() => change([1]), /taskGradientScales \[1\]; expected 2 finite numbers ≥ 0/);
+  assert.throws(() => change([1, -1]), /expected 2 finite numbers/);
+  assert.equal(tf.memory().numTensors, before, 'a refused step leaves no tensors behind');
+  disposeBatch(batch!);
+});

@@ -17,6 +17,8 @@ test('db-mtl: two steps, hand-computed (losses 1 and 2)', () => {
   // Step 2: ĝ = 0.1·g/L + 0.9·0.1·g/L = 0.19·g/L: same α, d scaled by 1.9.
   assertClose(Array.from(second!.direction!), [0.10502941380471356, 0.16994114859057396], 1e-7);
   assert.equal(second!.state.step, 2);
+  // The heads follow ∇ log(L_t + 1e-8): their gradients scaled by 1/(L_t + 1e-8).
+  assertClose(first!.taskGradientScales!, [1 / (1 + 1e-8), 1 / (2 + 1e-8)], 1e-12);
 });
 
 test('db-mtl: three tasks with a huge loss gap are balanced to the largest log-gradient norm', () => {
