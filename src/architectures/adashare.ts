@@ -263,12 +263,8 @@ export function adaShare(args: AdaShareArgs): AdaShareModel {
 
   const usersOf = (p: AdaSharePolicy, l: number) => tasks.filter((t) => p[t.name]![l]);
 
-  const disposeBackbone = (bb: Backbone, which?: (part: tf.LayersModel) => boolean) => {
+  const disposeWeights = (layers: ReadonlyArray<{ weights: tf.LayerVariable[] }>) => {
     const seen = new Set<tf.LayerVariable>();
-    const parts = [bb.stem, ...bb.blocks.flatMap((b) => [b.body, ...(b.shortcut ? [b.shortcut] : [])]), ...(bb.tail ? [bb.tail] : []), ...bb.heads];
-    const layers: Array<{ weights: tf.LayerVariable[] }> = parts.filter((part) => !which || which(part));
-    // The per-path batch norm goes with the whole backbone only (it serves used blocks).
-    if (!which) layers.push(...[...bb.pathNorms.values()].flat());
     for (const layer of layers) {
       for (const w of layer.weights) {
         if (!seen.has(w) && !isDisposed(w)) {
@@ -277,7 +273,16 @@ export function adaShare(args: AdaShareArgs): AdaShareModel {
         }
       }
     }
-    if (!which) bb.pathNorms.clear();
+  };
+  const disposePathNorms = (bb: Backbone) => {
+    disposeWeights([...bb.pathNorms.values()].flat());
+    bb.pathNorms.clear();
+  };
+  const disposeBackbone = (bb: Backbone, which?: (part: tf.LayersModel) => boolean) => {
+    const parts = [bb.stem, ...bb.blocks.flatMap((b) => [b.body, ...(b.shortcut ? [b.shortcut] : [])]), ...(bb.tail ? [bb.tail] : []), ...bb.heads];
+    disposeWeights(parts.filter((part) => !which || which(part)));
+    // The per-path batch norm goes with the whole backbone only (it serves used blocks).
+    if (!which) disposePathNorms(bb);
   };
 
   /**
@@ -400,8 +405,7 @@ export function adaShare(args: AdaShareArgs): AdaShareModel {
       }
       fixedPolicy = Object.fromEntries(tasks.map((t) => [t.name, [...policy[t.name]!]]));
       modelCache.clear();
-      for (const w of [...backbone.pathNorms.values()].flat().flatMap((layer) => layer.weights)) if (!isDisposed(w)) w.dispose();
-      backbone.pathNorms.clear();
+      disposePathNorms(backbone);
       if (options.fromScratch ?? true) {
         disposeBackbone(backbone);
         backbone = buildBackbone(encoder, inputShape, tasks);
@@ -619,10 +623,11 @@ function buildFixedModel(bb: Backbone, tasks: readonly Task[], policy: AdaShareP
     if (!needsPathNorms(part, paths)) return applySymbolic(part, x);
     const layers = chainLayers(part);
     const originals = layers.filter(isBatchNorm);
+    const first = key === paths[0]!.key;
     const k = pathNormKey(l, which, key);
-    const created = key !== paths[0]!.key && !bb.pathNorms.has(k);
+    const created = !first && !bb.pathNorms.has(k);
     if (created) bb.pathNorms.set(k, originals.map(() => batchNormalization()));
-    const norms = key === paths[0]!.key ? originals : bb.pathNorms.get(k)!;
+    const norms = first ? originals : bb.pathNorms.get(k)!;
     let h = x;
     let n = 0;
     for (const layer of layers) h = sym(isBatchNorm(layer) ? norms[n++]! : layer, h);
