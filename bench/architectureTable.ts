@@ -139,6 +139,12 @@ function trainingMsPerStep(dir: string): number {
 }
 
 const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
+/** One count, or "min–max" when the seeds' models differ in size. */
+const parameterRange = (counts: number[]) => {
+  const low = Math.min(...counts);
+  const high = Math.max(...counts);
+  return low === high ? `${low}` : `${low}–${high}`;
+};
 const mainMetric = (e: { metrics: Record<string, number> }) => Object.values(e.metrics)[0]!;
 
 await selectBackend();
@@ -168,7 +174,8 @@ for (const path of experiments) {
       const deltas: number[] = [];
       const stepMs: number[] = [];
       const runSeconds: number[] = [];
-      let parameters: number | undefined;
+      // Per seed: AdaShare's count depends on its learned policy (per-path batch norm).
+      const parameters: number[] = [];
       let refused: string | undefined;
       for (const seed of seeds) {
         const dir = join(folder, `${architecture}-${method}-s${seed}`);
@@ -206,7 +213,7 @@ for (const path of experiments) {
           ),
         );
         for (const t of tasks) metric[t]!.push(mainMetric(summary.multiTask!.evaluation[t]!));
-        parameters = summary.multiTask!.parameters;
+        parameters.push(summary.multiTask!.parameters);
         stepMs.push(outcome.stepMs);
         runSeconds.push(summary.multiTask!.seconds);
         effectiveEpochs = summary.multiTask!.epochs;
@@ -220,7 +227,7 @@ for (const path of experiments) {
         rows.push(`| ${architecture} | ${method} | ${tasks.map(() => mark).join(' | ')} | ${mark} | — | — | — |`);
       } else {
         rows.push(
-          `| ${architecture} | ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} | ${parameters} | ${meanStd(stepMs).mean.toFixed(1)} | ${meanStd(runSeconds).mean.toFixed(0)} |`,
+          `| ${architecture} | ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} | ${parameterRange(parameters)} | ${meanStd(stepMs).mean.toFixed(1)} | ${meanStd(runSeconds).mean.toFixed(0)} |`,
         );
       }
     }
