@@ -233,7 +233,8 @@ async function trainOne(
  * baselines/<task>/, summary.json and summary.md (AdaShare also: search-checkpoint/, the
  * policy search's checkpoint, and policy.json, the policy it chose).
  */
-export async function runExperiment(config: ExperimentConfig, options: RunOptions & { backend?: string; baselines?: boolean } = {}): Promise<RunSummary> {
+export async function runExperiment(experiment: ExperimentConfig, options: RunOptions & { backend?: string; baselines?: boolean } = {}): Promise<RunSummary> {
+  const config = withEpochOverride(experiment, options);
   const runDir = options.runDir ?? join('runs', config.name);
   const log = options.log ?? ((l: string) => console.log(l));
   prepareRunDir(runDir, config, options.resume ?? false);
@@ -253,7 +254,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
 }
 
 /** Train the single-task baselines of an experiment into `<runDir>/baselines/<task>/` and update the summary's Δm. */
-export async function runBaselines(config: ExperimentConfig, options: RunOptions = {}, data?: ExperimentData): Promise<RunSummary> {
+export async function runBaselines(experiment: ExperimentConfig, options: RunOptions = {}, data?: ExperimentData): Promise<RunSummary> {
+  const config = withEpochOverride(experiment, options);
   const runDir = options.runDir ?? join('runs', config.name);
   const log = options.log ?? ((l: string) => console.log(l));
   mkdirSync(runDir, { recursive: true });
@@ -275,6 +277,16 @@ export async function runBaselines(config: ExperimentConfig, options: RunOptions
     writeSummary(runDir, summary);
   }
   return readSummary(runDir)!;
+}
+
+/**
+ * The experiment as it is run: an `epochs` override (`mtl train --epochs N`) replaces
+ * `training.epochs`, so the config.json written to the run folder is the one that
+ * reproduces the run.
+ */
+function withEpochOverride(config: ExperimentConfig, options: RunOptions): ExperimentConfig {
+  if (options.epochs === undefined || options.epochs === config.training.epochs) return config;
+  return { ...config, training: { ...config.training, epochs: options.epochs } };
 }
 
 /** Create the run folder, or check that a resumed run is the same experiment. Never deletes a checkpoint. */

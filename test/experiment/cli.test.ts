@@ -69,6 +69,31 @@ test('mtl train → run folder with model, checkpoint, metrics and a summary wit
   }
 });
 
+test('mtl train --epochs N records N in the run\'s config.json, and training from that file reproduces the run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mtl-cli-'));
+  try {
+    const run = join(dir, 'run');
+    const r = cli(['train', experiment(dir), '--epochs', '1', '--run-dir', run, '--no-progress']);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const saved = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    assert.equal(saved.training.epochs, 1, 'the override, not the experiment file\'s 2 epochs');
+    const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+    assert.equal(summary.multiTask.epochs, 1);
+    // Resuming with the same override is the same experiment.
+    const resumed = cli(['train', experiment(dir), '--epochs', '1', '--run-dir', run, '--resume', '--no-progress']);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    // The saved config alone reproduces the run, number for number.
+    const again = join(dir, 'again');
+    const replay = cli(['train', join(run, 'config.json'), '--run-dir', again, '--no-progress']);
+    assert.equal(replay.status, 0, replay.stderr + replay.stdout);
+    const replayed = JSON.parse(readFileSync(join(again, 'summary.json'), 'utf8'));
+    assert.equal(replayed.multiTask.epochs, 1);
+    assert.deepEqual(replayed.multiTask.evaluation, summary.multiTask.evaluation);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('mtl reports a bad experiment in one block and exits 1', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtl-cli-'));
   try {
