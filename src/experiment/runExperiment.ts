@@ -129,7 +129,8 @@ function trainingArgs(config: ExperimentConfig, options: RunOptions) {
   return {
     learningRate: t.optimizer.learningRate,
     ...(t.schedule ? { schedule: t.schedule } : {}),
-    epochs: options.epochs ?? t.epochs,
+    // Any --epochs override is already in the config (withEpochOverride).
+    epochs: t.epochs,
     batchSize: t.batchSize,
     ...(t.clipNorm !== undefined ? { clipNorm: t.clipNorm } : {}),
     ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
