@@ -10,10 +10,13 @@
  *
  *   node --import tsx bench/mmoeSweep.ts [--correlations 1,0.9,0.5,0] \
  *     [--architectures hard-sharing,mmoe,ple] [--seeds 0,1,2] [--train-size N] \
- *     [--test-size N] [--epochs N] [--shared-width 126] [--expert-width 16] [--out runs/mmoe-sweep]
+ *     [--test-size N] [--epochs N] [--shared-width 126] [--expert-width 16] [--sinusoids normal|fixed] \
+ *     [--out runs/mmoe-sweep]
  *
  * Data: the generator's defaults (d = 100, 10 sinusoids, noise std 0.1), 10,000
- * training / 2,000 test examples; each seed draws its own problem. Training: 25
+ * training / 2,000 test examples; each seed draws its own problem. `--sinusoids fixed`
+ * takes the sinusoids' frequencies α_j = j and phases β_j = (j − 1)² instead of N(0, 1)
+ * draws (the paper gives no values; see `mmoeSynthetic`). Training: 25
  * epochs, batch 128, Adam lr 1e-3 (all options). Models (input x ∈ R^100): 8
  * single-layer experts as in the paper; the widths (experts of 16 units, towers of 8)
  * are those of public reimplementations of its synthetic experiment, not checked
@@ -51,6 +54,7 @@ const { values } = parseArgs({
     'learning-rate': { type: 'string', default: '0.001' },
     'shared-width': { type: 'string', default: '126' },
     'expert-width': { type: 'string', default: '16' },
+    sinusoids: { type: 'string', default: 'normal' },
     out: { type: 'string', default: join('runs', 'mmoe-sweep') },
   },
 });
@@ -65,6 +69,10 @@ const batchSize = Number(values['batch-size']);
 const learningRate = Number(values['learning-rate']);
 const sharedWidth = Number(values['shared-width']);
 const expertWidth = Number(values['expert-width']);
+const sinusoidParams = values.sinusoids!;
+if (sinusoidParams !== 'normal' && sinusoidParams !== 'fixed') {
+  throw new Error(`mmoeSweep: --sinusoids must be "normal" or "fixed", found "${sinusoidParams}"`);
+}
 const out = values.out!;
 
 /** Model settings per architecture (see the header). */
@@ -83,7 +91,7 @@ function experiment(architecture: string, correlation: number, seed: number): Ex
     {
       name: `mmoe-sweep-${architecture}-p${correlation}-s${seed}`,
       seed,
-      data: { source: 'synthetic-mmoe', correlation, trainSize, testSize },
+      data: { source: 'synthetic-mmoe', correlation, trainSize, testSize, ...(sinusoidParams === 'fixed' ? { sinusoidParams } : {}) },
       tasks: ['task0', 'task1'].map((name) => ({ name, kind: 'regression', head: { hidden: [8] } })),
       model: { architecture, encoder: m.encoder, ...(m.options ? { options: m.options } : {}) },
       weighting: { method: 'equal' },
@@ -153,7 +161,7 @@ for (const seed of seeds) {
 const reference = architectures.includes('hard-sharing') ? 'hard-sharing' : undefined;
 const others = architectures.filter((a) => a !== reference);
 console.log(
-  `\nMMoE synthetic (d = 100, m = 10 sinusoids, noise std 0.1), ${trainSize} training / ${testSize} test examples, ` +
+  `\nMMoE synthetic (d = 100, m = 10 sinusoids with ${sinusoidParams === 'fixed' ? 'α_j = j, β_j = (j − 1)²' : 'α_j, β_j ~ N(0, 1)'}, noise std 0.1), ${trainSize} training / ${testSize} test examples, ` +
     `${epochs} epochs, batch ${batchSize}, Adam lr ${learningRate}, equal weighting, ${seeds.length} seed(s) (${seeds.join(', ')}); ` +
     `test MSE averaged over the two tasks, mean ± std over seeds (lower is better)` +
     (reference

@@ -129,6 +129,14 @@ export interface MmoeSyntheticArgs {
   inputDim?: number;
   /** Number m of sinusoidal terms. @defaultValue 10 */
   sinusoids?: number;
+  /**
+   * The sinusoids' frequencies α_j and phases β_j, which the paper does not give:
+   * `'normal'`, α_j, β_j ~ N(0, 1) drawn per seed (slow sinusoids: most |α_j| < 2);
+   * `'fixed'`, α_j = j and β_j = (j − 1)² for j = 1..m, the same for every seed
+   * (frequencies up to m: a much wigglier target that takes more units to fit).
+   * @defaultValue 'normal'
+   */
+  sinusoidParams?: 'normal' | 'fixed';
   /** Norm c of the weight vectors. @defaultValue 1 */
   scale?: number;
   /** Standard deviation of the label noise (the paper's N(0, 0.01) read as variance 0.01). @defaultValue 0.1 */
@@ -146,8 +154,9 @@ export interface MmoeSyntheticArgs {
  * 1. draw orthogonal unit vectors u1, u2 ∈ R^d (Gaussian draws, Gram-Schmidt);
  * 2. w1 = c·u1, w2 = c·(p·u1 + √(1−p²)·u2), so cos(w1, w2) = p;
  * 3. x ~ N(0, I_d);
- * 4. y_i = w_iᵀx + Σ_{j=1..m} sin(α_j w_iᵀx + β_j) + ε_i, with α_j, β_j ~ N(0, 1)
- *    drawn once and shared by both tasks, ε_i ~ N(0, 0.01) (std 0.1).
+ * 4. y_i = w_iᵀx + Σ_{j=1..m} sin(α_j w_iᵀx + β_j) + ε_i, with α_j, β_j shared by
+ *    both tasks (the paper leaves them open: by default drawn once from N(0, 1),
+ *    `sinusoidParams: 'fixed'` takes α_j = j, β_j = (j − 1)²), ε_i ~ N(0, 0.01) (std 0.1).
  * The Pearson correlation of y1 and y2 falls as p falls.
  *
  * Tasks `task0` and `task1` (regression, width 1); features float32 [n, d].
@@ -165,8 +174,16 @@ export function mmoeSynthetic(args: MmoeSyntheticArgs): {
   alphas: Float64Array;
   betas: Float64Array;
 } {
-  const { seed, correlation: p, inputDim = 100, sinusoids = 10, scale = 1, noiseStd = 0.1, trainSize = 10000, testSize = 2000 } = args;
+  const { seed, correlation: p, inputDim = 100, sinusoids = 10, sinusoidParams = 'normal', scale = 1, noiseStd = 0.1, trainSize = 10000, testSize = 2000 } = args;
   checkPositiveInteger('mmoeSynthetic', { inputDim, trainSize, testSize });
+  if (sinusoidParams !== 'normal' && sinusoidParams !== 'fixed') {
+    throw new MtlError({
+      code: 'data.synthetic_args',
+      path: 'mmoeSynthetic: sinusoidParams',
+      expected: '"normal" (α_j, β_j ~ N(0, 1)) or "fixed" (α_j = j, β_j = (j − 1)²)',
+      found: JSON.stringify(sinusoidParams),
+    });
+  }
   if (!(p >= -1 && p <= 1) || inputDim < 2) {
     throw new MtlError({
       code: 'data.synthetic_args',
@@ -185,8 +202,13 @@ export function mmoeSynthetic(args: MmoeSyntheticArgs): {
   const q = Math.sqrt(Math.max(0, 1 - p * p));
   const w1 = u1.map((v) => scale * v);
   const w2 = u1.map((v, k) => scale * (p * v + q * u2[k]!));
-  const alphas = gaussianVector(params, sinusoids);
-  const betas = gaussianVector(params, sinusoids);
+  // Drawn even when fixed, so that a seed's weight vectors and data do not depend on the choice.
+  let alphas = gaussianVector(params, sinusoids);
+  let betas = gaussianVector(params, sinusoids);
+  if (sinusoidParams === 'fixed') {
+    alphas = Float64Array.from({ length: sinusoids }, (_, j) => j + 1);
+    betas = Float64Array.from({ length: sinusoids }, (_, j) => j * j);
+  }
   const make = (split: 'train' | 'test', n: number): ArrayDataset => {
     const random = new Random(`mmoe-${split}:${seed}`);
     const x = new Float32Array(n * inputDim);

@@ -62,6 +62,7 @@ const mmoeSchema = z
   .object({
     source: z.literal('synthetic-mmoe'),
     correlation: z.number().min(-1).max(1),
+    sinusoidParams: z.enum(['normal', 'fixed']).optional(),
     trainSize: positiveInt.optional(),
     testSize: positiveInt.optional(),
     validationFraction: rate.optional(),

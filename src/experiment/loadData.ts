@@ -71,6 +71,7 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
       ({ train, test } = mmoeSynthetic({
         seed: config.seed,
         correlation: d.correlation,
+        ...(d.sinusoidParams ? { sinusoidParams: d.sinusoidParams } : {}),
         ...(d.trainSize ? { trainSize: d.trainSize } : {}),
         ...(d.testSize ? { testSize: d.testSize } : {}),
       }));

@@ -104,6 +104,25 @@ test('mmoeSynthetic: unit weight vectors with cosine p, and labels rebuilt exact
   close(dot(scaled.weights[1], scaled.weights[1]), 4, 1e-12, 'c = 2');
 });
 
+test('mmoeSynthetic: sinusoidParams "fixed" takes α_j = j, β_j = (j − 1)², the same weight vectors and inputs', () => {
+  const normal = mmoeSynthetic({ seed: 4, correlation: 0.5, trainSize: 20, testSize: 1, noiseStd: 0 });
+  const fixed = mmoeSynthetic({ seed: 4, correlation: 0.5, trainSize: 20, testSize: 1, noiseStd: 0, sinusoidParams: 'fixed' });
+  assert.deepEqual(Array.from(fixed.alphas), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(Array.from(fixed.betas), [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+  assert.deepEqual(fixed.weights, normal.weights);
+  assert.deepEqual(fixed.train.features.data, normal.train.features.data);
+  const x = Float64Array.from(fixed.train.features.data.subarray(0, 100));
+  const a = fixed.weights[1].reduce((s, v, k) => s + v * x[k]!, 0);
+  let y = a;
+  for (let j = 1; j <= 10; j++) y += Math.sin(j * a + (j - 1) ** 2);
+  close(fixed.train.targets.task1!.values[0]!, y, 1e-4, 'y1 with the fixed sinusoids');
+  assert.notDeepEqual(fixed.train.targets.task1!.values, normal.train.targets.task1!.values);
+  assert.throws(
+    () => mmoeSynthetic({ seed: 0, correlation: 0, sinusoidParams: 'uniform' as 'fixed' }),
+    (e: unknown) => e instanceof MtlError && e.path.includes('sinusoidParams') && /"uniform"/.test(e.message),
+  );
+});
+
 test('mmoeSynthetic: the label correlation falls as the weight cosine falls (5,000 samples)', () => {
   const ps = [1, 0.75, 0.5, 0.25, 0];
   const r = ps.map((p) => {

@@ -126,3 +126,18 @@ test('every file in examples/ is a valid experiment', async () => {
   assert.ok(files.length >= 3);
   for (const f of files) readExperiment(join('examples', f));
 });
+
+test('synthetic-mmoe data: sinusoidParams reaches the generator, and a wrong value is named', async () => {
+  const mmoe = (data: Record<string, unknown>) => ({
+    name: 'mmoe',
+    data: { source: 'synthetic-mmoe', correlation: 0.5, trainSize: 8, testSize: 4, ...data },
+    tasks: ['task0', 'task1'].map((name) => ({ name, kind: 'regression' })),
+    model: { encoder: { type: 'mlp', hidden: [4] } },
+    training: { epochs: 1, batchSize: 4, optimizer: { type: 'adam', learningRate: 0.001 } },
+  });
+  const normal = await loadExperimentData(validateExperiment(mmoe({})));
+  const fixed = await loadExperimentData(validateExperiment(mmoe({ sinusoidParams: 'fixed' })));
+  assert.deepEqual(fixed.train.features.data, normal.train.features.data);
+  assert.notDeepEqual(fixed.train.targets.task0!.values, normal.train.targets.task0!.values);
+  expectError(() => validateExperiment(mmoe({ sinusoidParams: 'gaussian' })), { code: 'config.bad_value', path: /data\.sinusoidParams/, found: /gaussian/ });
+});
