@@ -135,15 +135,20 @@ test('graddrop (representation): leak 1 is the plain sum; sumOverBatch false is 
   assert.deepEqual(withRepresentation, without);
 });
 
-test('graddrop (representation): matches the rule written plainly for 3 tasks, 5 × 40 values', () => {
-  const r = new Random(8);
-  const [t, batch, features] = [3, 5, 40];
+test('graddrop (representation): matches the rule written plainly for 2, 3 and 5 tasks, 5 × 40 values', () => {
+  // Up to three tasks and more than three run different loops.
+  for (const t of [2, 3, 5]) checkPlainRule(t);
+});
+
+function checkPlainRule(t: number): void {
+  const r = new Random(8 + t);
+  const [batch, features] = [5, 40];
   const values = Float32Array.from({ length: batch * features }, (_, k) => (k % 9 === 0 ? 0 : r.normal()));
   const rows = Array.from({ length: t }, () => Float32Array.from({ length: batch * features }, () => r.normal()));
-  const context = { taskNames: ['a', 'b', 'c'], seed: 3 };
+  const context = { taskNames: Array.from({ length: t }, (_, i) => `task${i}`), seed: 3 };
   const options = gradDrop.resolveOptions({ leak: 0.25, ...raw }, context);
   const state = gradDrop.init(context, options);
-  const out = gradDrop.update({ losses: [1, 1, 1], gradients: rows, representation: { values, batchSize: batch }, epoch: 0, step: 0 }, state, options);
+  const out = gradDrop.update({ losses: rows.map(() => 1), gradients: rows, representation: { values, batchSize: batch }, epoch: 0, step: 0 }, state, options);
   const draws = new Random(state.random);
   for (let j = 0; j < features; j++) {
     const g = rows.map((row) => {
@@ -160,7 +165,7 @@ test('graddrop (representation): matches the rule written plainly for 3 tasks, 5
       assertClose(out.direction![k]!, expected, 1e-5);
     }
   }
-});
+}
 
 test('graddrop (representation): a representation of the wrong size is a coded error', () => {
   assert.throws(() => batchedRun(undefined, undefined, { values: batched.values, batchSize: 3 }), (e: Error & { code?: string }) => e.code === 'weighting.bad_representation' && /batchSize 3/.test(e.message));
