@@ -14,7 +14,8 @@
         "native/pool.cc",
         "native/elementwise.cc",
         "native/batchnorm.cc",
-        "native/optimizers.cc"
+        "native/optimizers.cc",
+        "native/graddrop.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],

@@ -57,6 +57,37 @@ struct Call {
 
   float* f32_or_null(size_t i, int64_t length) const { return is_null(i) ? nullptr : f32(i, length); }
 
+  // Float64Array data pointer; `length` checked as for f32.
+  double* f64s(size_t i, int64_t length) const {
+    bool is_typed = false;
+    check(napi_is_typedarray(env, argv[i], &is_typed), "is_typedarray");
+    napi_typedarray_type type;
+    size_t n = 0;
+    void* data = nullptr;
+    if (is_typed) check(napi_get_typedarray_info(env, argv[i], &type, &n, &data, nullptr, nullptr), "typedarray_info");
+    if (!is_typed || type != napi_float64_array) throw ArgError("argument " + std::to_string(i) + " must be a Float64Array");
+    if (static_cast<int64_t>(n) < length) {
+      throw ArgError("argument " + std::to_string(i) + " holds " + std::to_string(n) + " values, needs " +
+                     std::to_string(length));
+    }
+    return static_cast<double*>(data);
+  }
+
+  // An array of Float32Arrays of `length` values each.
+  std::vector<const float*> f32_list(size_t i, int64_t length) const {
+    bool is_array = false;
+    check(napi_is_array(env, argv[i], &is_array), "is_array");
+    if (!is_array) throw ArgError("argument " + std::to_string(i) + " must be an array of Float32Arrays");
+    uint32_t count = 0;
+    check(napi_get_array_length(env, argv[i], &count), "array length");
+    Call items(*this);
+    items.argv.assign(count, nullptr);
+    for (uint32_t t = 0; t < count; ++t) check(napi_get_element(env, argv[i], t, &items.argv[t]), "element");
+    std::vector<const float*> out(count);
+    for (uint32_t t = 0; t < count; ++t) out[t] = items.f32(t, length);
+    return out;
+  }
+
   int64_t i64(size_t i) const {
     double v;
     check(napi_get_value_double(env, argv[i], &v), "expected a number");
@@ -298,6 +329,30 @@ napi_value SgdUpdate(napi_env env, napi_callback_info info) {
   });
 }
 
+// gradDropSignedSums(rows, values, batch, features, summed): GradDrop's first pass (graddrop.cc).
+napi_value GradDropSignedSums(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 5);
+    const int64_t batch = c.i64(2), features = c.i64(3);
+    const std::vector<const float*> rows = c.f32_list(0, batch * features);
+    mtl::grad_drop_signed_sums(rows.data(), static_cast<int64_t>(rows.size()), c.f32(1, batch * features), batch, features,
+                               c.f64s(4, static_cast<int64_t>(rows.size()) * features));
+    return undefined(env);
+  });
+}
+
+// gradDropMaskedSum(rows, keep, batch, features, direction, norms): GradDrop's second pass.
+napi_value GradDropMaskedSum(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 6);
+    const int64_t batch = c.i64(2), features = c.i64(3);
+    const std::vector<const float*> rows = c.f32_list(0, batch * features);
+    mtl::grad_drop_masked_sum(rows.data(), static_cast<int64_t>(rows.size()), c.f64s(1, static_cast<int64_t>(rows.size()) * features),
+                              batch, features, c.f32(4, batch * features), c.f64s(5, 2));
+    return undefined(env);
+  });
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Call c(env, info, 1);
@@ -350,6 +405,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gradDropSignedSums", nullptr, GradDropSignedSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gradDropMaskedSum", nullptr, GradDropMaskedSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThinMatMul", nullptr, SetThinMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -124,4 +124,13 @@ struct SgdParams {
 void sgd_update(const float* theta, const float* grad, const float* buffer, float* theta_out, float* buffer_out,
                 int64_t n, const SgdParams& p);
 
+// GradDrop's batched rule (native/graddrop.cc), T rows of batch × features values:
+// summed[i·features + j] += Σ_b sign(values[b, j]) · rows[i][b, j] (b ascending), and
+// direction[k] = Σ_i rows[i][k] · keep[i·features + j] rounded to float, adding
+// [Σ_k (Σ_i rows[i][k])², Σ_k direction[k]²] to norms.
+void grad_drop_signed_sums(const float* const* rows, int64_t tasks, const float* values, int64_t batch,
+                           int64_t features, double* summed);
+void grad_drop_masked_sum(const float* const* rows, int64_t tasks, const double* keep, int64_t batch,
+                          int64_t features, float* direction, double* norms);
+
 }  // namespace mtl

@@ -15,6 +15,7 @@ import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuT
 import { NATIVE_GRADIENTS } from './native/gradients/index.js';
 import { NATIVE_KERNELS } from './native/kernels/index.js';
 import { NATIVE_ADDED_KERNELS } from './native/kernels/optimizerUpdates.js';
+import { useGradDropPasses } from '../weighting/gradDropPasses.js';
 
 /** One line telling a user how to get the native path. */
 export const NATIVE_HINT =
@@ -120,6 +121,17 @@ function registerGradients(state: Installed): void {
   }
 }
 
+/** Hands the weighting methods the addon's passes over gradient rows (an older addon build has none). */
+function registerMethodPasses(addon: NativeAddon): void {
+  const { gradDropSignedSums, gradDropMaskedSum } = addon;
+  if (!gradDropSignedSums || !gradDropMaskedSum) return;
+  useGradDropPasses({
+    signedSums: (rows, values, batchSize, features, summed) => gradDropSignedSums.call(addon, rows, values, batchSize, features, summed),
+    maskedSum: (rows, keep, batchSize, features, direction, norms) =>
+      gradDropMaskedSum.call(addon, rows, keep, batchSize, features, direction, norms),
+  });
+}
+
 /**
  * Loads the native addon and, if it works, registers its kernels on tfjs's 'cpu'
  * backend (keeping the originals as fallbacks), registers its gradients (see
@@ -157,6 +169,7 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   for (const kernel of NATIVE_KERNELS) register(kernel, load.addon, state);
   registerAdded(load.addon, state);
   registerGradients(state);
+  registerMethodPasses(load.addon);
   installed = state;
   if (!(await tf.setBackend('cpu'))) {
     uninstallNative();
@@ -185,6 +198,7 @@ export function uninstallNative(): void {
   }
   for (const name of installed.added) tf.unregisterKernel(name, 'cpu');
   for (const original of installed.originalGradients.values()) tf.registerGradient(original);
+  useGradDropPasses(null);
   installed = null;
 }
 

@@ -1,4 +1,5 @@
 import { Random, type RandomState } from '../training/random.js';
+import { gradDropPasses } from './gradDropPasses.js';
 import { contiguousRows, representationFeatures, requireGradients } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { booleanOption, checkOptionKeys, numberOption } from './options.js';
@@ -185,12 +186,9 @@ function dropSignsOfMany(all: Float32Array, d: number, block: SignDropBlock): vo
 
 /**
  * The paper's batched rule (see {@link gradientSignDropout}): rows and the representation
- * are batch-major, batchSize × features. One uniform per feature, in feature order.
- *
- * sign(A) is taken branch-free (a ReLU representation is zero about half the time, and a
- * branch on that is a coin flip), and the rows are read in memory order: up to three
- * tasks side by side (zero rows for the missing ones), more one task at a time. Each sum
- * adds its terms in task order either way, so the result does not depend on the loop.
+ * are batch-major, batchSize × features. One uniform per feature, in feature order. The
+ * two passes over the T × batch × features values are {@link gradDropPasses}' (native
+ * when the native path is installed, the same numbers either way).
  */
 function dropSignsOverBatch(
   rows: readonly Float32Array[],
@@ -203,10 +201,10 @@ function dropSignsOverBatch(
   const d = rows[0]!.length;
   const features = representationFeatures('graddrop', d, representation);
   const t = rows.length;
+  const passes = gradDropPasses();
   // 𝒢_t[j] = Σ_b sign(A[b, j]) ∇_A L_t[b, j], task-major (features per task).
   const summed = new Float64Array(Math.max(t, 3) * features);
-  if (t <= 3) sumSignedOfThree(rows, values, batchSize, features, summed);
-  else sumSignedOfMany(rows, values, batchSize, features, summed);
+  passes.signedSums(rows, values, batchSize, features, summed);
   const uniforms = new Float64Array(features);
   random.fillUniform(uniforms);
   // The factor ℓ + (1 − ℓ)·M_t[j] of every task and feature, task-major.
@@ -225,96 +223,7 @@ function dropSignsOverBatch(
       keep[i * features + j] = factors[+((p > u && g > 0) || (p < u && g < 0))]!;
     }
   }
-  return t <= 3 ? maskOfThree(rows, keep, batchSize, features, norms) : maskOfMany(rows, keep, batchSize, features, norms);
-}
-
-/** Pass 1 for up to three tasks: summed[i·features + j] += sign(A[b, j]) · row_i[b, j]. */
-function sumSignedOfThree(rows: readonly Float32Array[], values: Float32Array, batchSize: number, features: number, summed: Float64Array): void {
-  const zeros = rows.length < 3 ? new Float32Array(rows[0]!.length) : undefined;
-  const r0 = rows[0]!;
-  const r1 = rows[1] ?? zeros!;
-  const r2 = rows[2] ?? zeros!;
-  const s0 = summed.subarray(0, features);
-  const s1 = summed.subarray(features, 2 * features);
-  const s2 = summed.subarray(2 * features, 3 * features);
-  for (let b = 0, k = 0; b < batchSize; b++) {
-    for (let j = 0; j < features; j++, k++) {
-      const v = values[k]!;
-      const sign = +(v > 0) - +(v < 0);
-      s0[j] = s0[j]! + sign * r0[k]!;
-      s1[j] = s1[j]! + sign * r1[k]!;
-      s2[j] = s2[j]! + sign * r2[k]!;
-    }
-  }
-}
-
-/** Pass 1 for any number of tasks, one task at a time. */
-function sumSignedOfMany(rows: readonly Float32Array[], values: Float32Array, batchSize: number, features: number, summed: Float64Array): void {
-  const signs = new Float32Array(values.length);
-  for (let k = 0; k < values.length; k++) signs[k] = +(values[k]! > 0) - +(values[k]! < 0);
-  rows.forEach((row, i) => {
-    const s = summed.subarray(i * features, (i + 1) * features);
-    for (let b = 0, k = 0; b < batchSize; b++) {
-      for (let j = 0; j < features; j++, k++) s[j] = s[j]! + signs[k]! * row[k]!;
-    }
-  });
-}
-
-/** Pass 2 for up to three tasks: the masked sum, and the squares of it and of the plain sum. */
-function maskOfThree(rows: readonly Float32Array[], keep: Float64Array, batchSize: number, features: number, norms: Float64Array): Float32Array {
-  const d = rows[0]!.length;
-  const zeros = rows.length < 3 ? new Float32Array(d) : undefined;
-  const r0 = rows[0]!;
-  const r1 = rows[1] ?? zeros!;
-  const r2 = rows[2] ?? zeros!;
-  const k0 = keep.subarray(0, features);
-  const k1 = keep.subarray(features, 2 * features);
-  const k2 = keep.subarray(2 * features, 3 * features);
   const direction = new Float32Array(d);
-  let plainSquares = 0;
-  let directionSquares = 0;
-  for (let b = 0, k = 0; b < batchSize; b++) {
-    for (let j = 0; j < features; j++, k++) {
-      const g0 = r0[k]!;
-      const g1 = r1[k]!;
-      const g2 = r2[k]!;
-      const out = Math.fround(0 + g0 * k0[j]! + g1 * k1[j]! + g2 * k2[j]!);
-      direction[k] = out;
-      const plain = 0 + g0 + g1 + g2;
-      plainSquares += plain * plain;
-      directionSquares += out * out;
-    }
-  }
-  norms[0] = norms[0]! + plainSquares;
-  norms[1] = norms[1]! + directionSquares;
-  return direction;
-}
-
-/** Pass 2 for any number of tasks, one task at a time. */
-function maskOfMany(rows: readonly Float32Array[], keep: Float64Array, batchSize: number, features: number, norms: Float64Array): Float32Array {
-  const d = rows[0]!.length;
-  const masked = new Float64Array(d);
-  const plain = new Float64Array(d);
-  rows.forEach((row, i) => {
-    const factor = keep.subarray(i * features, (i + 1) * features);
-    for (let b = 0, k = 0; b < batchSize; b++) {
-      for (let j = 0; j < features; j++, k++) {
-        const g = row[k]!;
-        masked[k] = masked[k]! + g * factor[j]!;
-        plain[k] = plain[k]! + g;
-      }
-    }
-  });
-  const direction = new Float32Array(d);
-  let plainSquares = 0;
-  let directionSquares = 0;
-  for (let k = 0; k < d; k++) {
-    const out = Math.fround(masked[k]!);
-    direction[k] = out;
-    plainSquares += plain[k]! * plain[k]!;
-    directionSquares += out * out;
-  }
-  norms[0] = norms[0]! + plainSquares;
-  norms[1] = norms[1]! + directionSquares;
+  passes.maskedSum(rows, keep, batchSize, features, direction, norms);
   return direction;
 }

@@ -60,6 +60,13 @@ export interface NativeAddon {
   sgdUpdate(theta: Float32Array, grad: Float32Array, buffer: Float32Array | null, thetaOut: Float32Array,
     bufferOut: Float32Array | null, n: number, learningRate: number, weightDecay: number, momentum: number,
     nesterov: boolean, firstStep: boolean): void;
+  /**
+   * GradDrop's batched passes (native/graddrop.cc; `GradDropPasses` in
+   * src/weighting/gradDropPasses.ts). Absent from an addon built before 2026-12-05.
+   */
+  gradDropSignedSums?(rows: readonly Float32Array[], values: Float32Array, batchSize: number, features: number, summed: Float64Array): void;
+  gradDropMaskedSum?(rows: readonly Float32Array[], keep: Float64Array, batchSize: number, features: number,
+    direction: Float32Array, norms: Float64Array): void;
   /** Threads for the addon's own loops and for OpenBLAS. */
   setNumThreads(threads: number): void;
   /**
