@@ -38,39 +38,33 @@ struct Call {
     return t == napi_null || t == napi_undefined;
   }
 
-  // Float32Array data pointer and length; `length` checked when >= 0.
-  float* f32(size_t i, int64_t length = -1) const {
+  // Data pointer of a typed array of `type` (named `name` in errors); `length` checked when >= 0.
+  void* typed(size_t i, napi_typedarray_type type, const char* name, int64_t length) const {
     bool is_typed = false;
     check(napi_is_typedarray(env, argv[i], &is_typed), "is_typedarray");
-    if (!is_typed) throw ArgError("argument " + std::to_string(i) + " must be a Float32Array");
-    napi_typedarray_type type;
+    if (!is_typed) throw ArgError("argument " + std::to_string(i) + " must be a " + name);
+    napi_typedarray_type found;
     size_t n;
     void* data;
-    check(napi_get_typedarray_info(env, argv[i], &type, &n, &data, nullptr, nullptr), "typedarray_info");
-    if (type != napi_float32_array) throw ArgError("argument " + std::to_string(i) + " must be a Float32Array");
+    check(napi_get_typedarray_info(env, argv[i], &found, &n, &data, nullptr, nullptr), "typedarray_info");
+    if (found != type) throw ArgError("argument " + std::to_string(i) + " must be a " + name);
     if (length >= 0 && static_cast<int64_t>(n) < length) {
       throw ArgError("argument " + std::to_string(i) + " holds " + std::to_string(n) + " values, needs " +
                      std::to_string(length));
     }
-    return static_cast<float*>(data);
+    return data;
+  }
+
+  // Float32Array data pointer; `length` checked when >= 0.
+  float* f32(size_t i, int64_t length = -1) const {
+    return static_cast<float*>(typed(i, napi_float32_array, "Float32Array", length));
   }
 
   float* f32_or_null(size_t i, int64_t length) const { return is_null(i) ? nullptr : f32(i, length); }
 
   // Float64Array data pointer; `length` checked as for f32.
   double* f64s(size_t i, int64_t length) const {
-    bool is_typed = false;
-    check(napi_is_typedarray(env, argv[i], &is_typed), "is_typedarray");
-    napi_typedarray_type type;
-    size_t n = 0;
-    void* data = nullptr;
-    if (is_typed) check(napi_get_typedarray_info(env, argv[i], &type, &n, &data, nullptr, nullptr), "typedarray_info");
-    if (!is_typed || type != napi_float64_array) throw ArgError("argument " + std::to_string(i) + " must be a Float64Array");
-    if (static_cast<int64_t>(n) < length) {
-      throw ArgError("argument " + std::to_string(i) + " holds " + std::to_string(n) + " values, needs " +
-                     std::to_string(length));
-    }
-    return static_cast<double*>(data);
+    return static_cast<double*>(typed(i, napi_float64_array, "Float64Array", length));
   }
 
   // An array of Float32Arrays of `length` values each.
@@ -275,15 +269,9 @@ napi_value AddN(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Call c(env, info, 3);
     const int64_t n = c.i64(2);
-    uint32_t count = 0;
-    check(napi_get_array_length(env, c.argv[0], &count), "addN: first argument must be an array");
-    if (count == 0) throw ArgError("addN: needs at least one input");
-    std::vector<const float*> xs(count);
-    Call items = c;
-    items.argv.resize(count);
-    for (uint32_t i = 0; i < count; ++i) check(napi_get_element(env, c.argv[0], i, &items.argv[i]), "element");
-    for (uint32_t i = 0; i < count; ++i) xs[i] = items.f32(i, n);
-    mtl::add_n(xs.data(), count, c.f32(1, n), n);
+    const std::vector<const float*> xs = c.f32_list(0, n);
+    if (xs.empty()) throw ArgError("addN: needs at least one input");
+    mtl::add_n(xs.data(), static_cast<int64_t>(xs.size()), c.f32(1, n), n);
     return undefined(env);
   });
 }
