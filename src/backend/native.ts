@@ -125,11 +125,7 @@ function registerGradients(state: Installed): void {
 function registerMethodPasses(addon: NativeAddon): void {
   const { gradDropSignedSums, gradDropMaskedSum } = addon;
   if (!gradDropSignedSums || !gradDropMaskedSum) return;
-  useGradDropPasses({
-    signedSums: (rows, values, batchSize, features, summed) => gradDropSignedSums.call(addon, rows, values, batchSize, features, summed),
-    maskedSum: (rows, keep, batchSize, features, direction, norms) =>
-      gradDropMaskedSum.call(addon, rows, keep, batchSize, features, direction, norms),
-  });
+  useGradDropPasses({ signedSums: gradDropSignedSums.bind(addon), maskedSum: gradDropMaskedSum.bind(addon) });
 }
 
 /**

@@ -47,15 +47,21 @@ export function useGradDropPasses(passes: GradDropPasses | null): void {
   current = passes ?? javascriptGradDropPasses;
 }
 
+/** Up to three rows, padded with a row of zeros (a +0 term changes no sum here). */
+function threeRows(rows: readonly Float32Array[]): [Float32Array, Float32Array, Float32Array] {
+  const zeros = rows.length < 3 ? new Float32Array(rows[0]!.length) : undefined;
+  return [rows[0]!, rows[1] ?? zeros!, rows[2] ?? zeros!];
+}
+
+/** The first three task-major parts of `features` values of a per-task array. */
+function threeParts(perTask: Float64Array, features: number): [Float64Array, Float64Array, Float64Array] {
+  return [perTask.subarray(0, features), perTask.subarray(features, 2 * features), perTask.subarray(2 * features, 3 * features)];
+}
+
 /** Pass 1 for up to three tasks: summed[i·features + j] += sign(A[b, j]) · row_i[b, j]. */
 function sumSignedOfThree(rows: readonly Float32Array[], values: Float32Array, batchSize: number, features: number, summed: Float64Array): void {
-  const zeros = rows.length < 3 ? new Float32Array(rows[0]!.length) : undefined;
-  const r0 = rows[0]!;
-  const r1 = rows[1] ?? zeros!;
-  const r2 = rows[2] ?? zeros!;
-  const s0 = summed.subarray(0, features);
-  const s1 = summed.subarray(features, 2 * features);
-  const s2 = summed.subarray(2 * features, 3 * features);
+  const [r0, r1, r2] = threeRows(rows);
+  const [s0, s1, s2] = threeParts(summed, features);
   for (let b = 0, k = 0; b < batchSize; b++) {
     for (let j = 0; j < features; j++, k++) {
       const v = values[k]!;
@@ -81,13 +87,8 @@ function sumSignedOfMany(rows: readonly Float32Array[], values: Float32Array, ba
 
 /** Pass 2 for up to three tasks: the masked sum, and the squares of it and of the plain sum. */
 function maskOfThree(rows: readonly Float32Array[], keep: Float64Array, batchSize: number, features: number, direction: Float32Array, norms: Float64Array): void {
-  const zeros = rows.length < 3 ? new Float32Array(rows[0]!.length) : undefined;
-  const r0 = rows[0]!;
-  const r1 = rows[1] ?? zeros!;
-  const r2 = rows[2] ?? zeros!;
-  const k0 = keep.subarray(0, features);
-  const k1 = keep.subarray(features, 2 * features);
-  const k2 = keep.subarray(2 * features, 3 * features);
+  const [r0, r1, r2] = threeRows(rows);
+  const [k0, k1, k2] = threeParts(keep, features);
   let plainSquares = 0;
   let directionSquares = 0;
   for (let b = 0, k = 0; b < batchSize; b++) {
