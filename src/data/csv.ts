@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { closest, MtlError } from '../errors.js';
 import { ArrayDataset, type TaskLabels } from './dataset.js';
 import { parseCsv } from './csvParse.js';
+import { parseDecimal } from './decimalNumber.js';
 
 /**
  * CSV files as multi-task tabular data: the mapping of columns to numeric features and
@@ -58,6 +59,9 @@ export interface CsvData {
   /** For each multiclass task, the class names in index order. */
   classes: Record<string, string[]>;
 }
+
+/** Integer class values read without `classes` are indices 0..max; beyond this many classes they are taken for a mistake. */
+const MAX_INFERRED_CLASSES = 100_000;
 
 const KIND_NAMES: readonly CsvTargetKind[] = ['binary', 'multiclass', 'multilabel', 'regression'];
 
@@ -209,12 +213,12 @@ export function loadCsvDataset(input: string | { text: string; name?: string }, 
     for (let f = 0; f < nf; f++) {
       const col = featureColumns[f]!;
       const cell = row[col]!.trim();
-      const v = cell === '' ? NaN : Number(cell);
-      if (!Number.isFinite(v)) {
+      const v = parseDecimal(cell);
+      if (Number.isNaN(v)) {
         throw new MtlError({
           code: 'data.csv_bad_feature',
           path: cellPath(r, col),
-          expected: 'a finite number (features cannot be missing)',
+          expected: 'a plain decimal number such as 12, -0.5 or 1.5e-3 (features cannot be missing)',
           found: cell === '' ? 'an empty cell' : `${JSON.stringify(cell)}`,
           fix: 'fill in the value (or impute it), drop the row, or leave the column out of features',
         });
@@ -263,12 +267,12 @@ export function loadCsvDataset(input: string | { text: string; name?: string }, 
         const cell = row[col]!.trim();
         let v: number;
         if (t.kind === 'regression') {
-          v = Number(cell);
-          if (!Number.isFinite(v)) {
+          v = parseDecimal(cell);
+          if (Number.isNaN(v)) {
             throw new MtlError({
               code: 'data.csv_bad_label',
               path: cellPath(r, col),
-              expected: `a finite number for regression task "${t.name}", or an empty cell for a missing label`,
+              expected: `a plain decimal number (such as 12, -0.5 or 1.5e-3) for regression task "${t.name}", or an empty cell for a missing label`,
               found: JSON.stringify(cell),
               fix: 'correct the value, or empty the cell to mark the label as missing',
             });
@@ -308,7 +312,7 @@ function parseBinary(cell: string): number {
     case 'no':
       return 0;
   }
-  const v = Number(cell);
+  const v = parseDecimal(cell);
   return v === 0 || v === 1 ? v : NaN;
 }
 
@@ -348,7 +352,17 @@ function classDecoder(
     }
     const all = [...distinct];
     if (all.length > 0 && all.every(isIndex)) {
-      const max = Math.max(...all.map(Number));
+      const max = all.reduce((m, c) => Math.max(m, Number(c)), 0);
+      if (max >= MAX_INFERRED_CLASSES) {
+        const r = rows.findIndex((row) => Number(row[col]!.trim()) === max);
+        throw new MtlError({
+          code: 'data.csv_unknown_class',
+          path: cellPath(r, col),
+          expected: `a class index below ${MAX_INFERRED_CLASSES} (the column's integers are read as class indices 0..K−1)`,
+          found: JSON.stringify(rows[r]![col]!.trim()),
+          fix: 'give the task its classes (a count, or a list of names), or correct the value',
+        });
+      }
       names = Array.from({ length: max + 1 }, (_, i) => String(i));
       classes[t.name] = names;
       return (cell) => Number(cell);

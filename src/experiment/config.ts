@@ -1,13 +1,44 @@
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MtlError, closest, describeValue } from '../errors.js';
+import { readTextFile } from '../io/readFile.js';
 import { ARCHITECTURES } from '../architectures/registry.js';
-import { TASK_KINDS } from '../tasks/task.js';
+import { DEFAULT_METRICS } from '../tasks/createTask.js';
+import { TASK_KINDS, type TaskKind } from '../tasks/task.js';
+import { checkMonitoredMetric } from '../training/monitoredMetric.js';
 
-const positiveInt = z.number().int().positive();
-const rate = z.number().min(0).lt(1);
+/**
+ * Every number of an experiment is finite: YAML's `.inf` / `-.inf` (and JSON's 1e999)
+ * are refused here, not discovered as a NaN loss later. Integers are also safe integers.
+ */
+const finite = () => z.number({ invalid_type_error: 'a number' }).finite({ message: 'a finite number' });
+const positiveInt = finite().int({ message: 'an integer' }).positive({ message: 'an integer > 0' }).safe({ message: 'an integer ≤ 2^53 − 1' });
+const rate = finite().min(0, { message: 'a number in [0, 1)' }).lt(1, { message: 'a number in [0, 1)' });
+
+/** One plain folder name: starts with a letter, digit or "_" (never "." or ".."), then letters, digits, "_", "-" or ".". */
+export const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/** The settings a resumed run may change (see {@link RunOverride}). */
+export const OVERRIDABLE_FIELDS = ['training.optimizer.learningRate', 'training.epochs'] as const;
+
+/** A setting changed when a run was resumed: from `step` on (the first step taken with it), `field` is `new` instead of `old`. */
+export interface RunOverride {
+  step: number;
+  field: (typeof OVERRIDABLE_FIELDS)[number];
+  old: number;
+  new: number;
+}
+
+const overrideSchema = z
+  .object({
+    step: finite().int({ message: 'an integer' }).min(0, { message: 'an integer ≥ 0' }).safe({ message: 'an integer ≤ 2^53 − 1' }),
+    field: z.enum(OVERRIDABLE_FIELDS),
+    old: finite(),
+    new: finite(),
+  })
+  .strict();
 
 const headSchema = z.object({ hidden: z.array(positiveInt).optional(), dropout: rate.optional() }).strict();
 
@@ -51,7 +82,7 @@ const csvSchema = z
 const gradNormSchema = z
   .object({
     source: z.literal('synthetic-gradnorm'),
-    sigmas: z.array(z.number().positive()).min(2).optional(),
+    sigmas: z.array(finite().positive({ message: 'a finite number > 0' })).min(2).optional(),
     trainSize: positiveInt.optional(),
     testSize: positiveInt.optional(),
     validationFraction: rate.optional(),
@@ -61,7 +92,7 @@ const gradNormSchema = z
 const mmoeSchema = z
   .object({
     source: z.literal('synthetic-mmoe'),
-    correlation: z.number().min(-1).max(1),
+    correlation: finite().min(-1, { message: 'a number in [−1, 1]' }).max(1, { message: 'a number in [−1, 1]' }),
     sinusoidParams: z.enum(['normal', 'fixed']).optional(),
     trainSize: positiveInt.optional(),
     testSize: positiveInt.optional(),
@@ -80,28 +111,36 @@ const encoderSchema = z.discriminatedUnion('type', [
 const optimizerSchema = z
   .object({
     type: z.enum(['adam', 'adamw', 'sgd']),
-    learningRate: z.number().positive(),
+    learningRate: finite().positive({ message: 'a finite number > 0' }),
     beta1: rate.optional(),
     beta2: rate.optional(),
-    epsilon: z.number().positive().optional(),
+    epsilon: finite().positive({ message: 'a finite number > 0' }).optional(),
     momentum: rate.optional(),
     nesterov: z.boolean().optional(),
-    weightDecay: z.number().min(0).optional(),
+    weightDecay: finite().min(0, { message: 'a finite number ≥ 0' }).optional(),
   })
   .strict();
 
 const scheduleSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('constant') }).strict(),
-  z.object({ type: z.literal('step'), stepEpochs: positiveInt, gamma: z.number().positive().optional() }).strict(),
+  z.object({ type: z.literal('step'), stepEpochs: positiveInt, gamma: finite().positive({ message: 'a finite number > 0' }).optional() }).strict(),
   z
-    .object({ type: z.literal('cosine'), minLearningRate: z.number().min(0).optional(), warmupEpochs: z.number().min(0).optional() })
+    .object({ type: z.literal('cosine'), minLearningRate: finite().min(0, { message: 'a finite number ≥ 0' }).optional(), warmupEpochs: finite().min(0, { message: 'a finite number ≥ 0' }).optional() })
     .strict(),
 ]);
 
 export const experimentSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a run name of letters, digits, "_", "-" or "."'),
-    seed: z.number().int().min(0).default(0),
+    /**
+     * The run's name, and so its folder `runs/<name>`: one plain path segment. It starts
+     * with a letter, digit or "_", so "." and ".." (the runs folder itself, the working
+     * directory), hidden names and option-like names ("-rf") are refused.
+     */
+    name: z
+      .string()
+      .max(100, { message: 'a run name of at most 100 characters' })
+      .regex(RUN_NAME, 'a run name of letters, digits, "_", "-" or "." starting with a letter, digit or "_" (one folder name, not "." or "..")'),
+    seed: finite().int({ message: 'an integer' }).min(0, { message: 'an integer ≥ 0' }).safe({ message: 'an integer ≤ 2^53 − 1' }).default(0),
     data: z.discriminatedUnion('source', [imagePairsSchema, csvSchema, gradNormSchema, mmoeSchema]),
     tasks: z.array(taskSchema).nonempty(),
     model: z
@@ -126,12 +165,12 @@ export const experimentSchema = z
         batchSize: positiveInt,
         optimizer: optimizerSchema,
         schedule: scheduleSchema.optional(),
-        clipNorm: z.number().positive().optional(),
+        clipNorm: finite().positive({ message: 'a finite number > 0' }).optional(),
         earlyStopping: z
           .object({
             metric: z.string(),
             patience: positiveInt.optional(),
-            minDelta: z.number().min(0).optional(),
+            minDelta: finite().min(0, { message: 'a finite number ≥ 0' }).optional(),
             restoreBest: z.boolean().optional(),
           })
           .strict()
@@ -139,11 +178,18 @@ export const experimentSchema = z
         checkpointEverySteps: positiveInt.optional(),
         diagnosticsEvery: positiveInt.optional(),
         /** Batches over which the batch-norm statistics are recomputed before each evaluation; 0: off. */
-        batchNormRecalibration: z.number().int().min(0).optional(),
+        batchNormRecalibration: finite().int({ message: 'an integer' }).min(0, { message: 'an integer ≥ 0' }).safe({ message: 'an integer ≤ 2^53 − 1' }).optional(),
       })
       .strict(),
     /** Also train one single-task model per task with the same encoder and budget. */
     baselines: z.boolean().default(false),
+    /**
+     * Written by mtl into a run's config.json: the settings changed when the run was
+     * resumed (`mtl train --resume --learning-rate X`, `--epochs N`), each with the step
+     * from which the new value holds. Training from that config.json applies them at
+     * the same steps, so it reproduces the resumed run.
+     */
+    overrides: z.array(overrideSchema).optional(),
   })
   .strict();
 
@@ -297,16 +343,71 @@ export function validateExperiment(input: unknown, source = 'experiment'): Exper
       });
     }
   });
+  if (config.training.earlyStopping) {
+    checkMonitoredMetric(
+      config.training.earlyStopping.metric,
+      config.tasks.map((t) => ({ name: t.name, metrics: t.metrics ?? DEFAULT_METRICS[t.kind as TaskKind] })),
+      `${source}: training.earlyStopping.metric`,
+    );
+  }
+  checkOverrides(config, source);
   return config;
+}
+
+/**
+ * A run's override history must describe the run: steps in order, every value valid for
+ * its field, and each field's last new value the one the config holds.
+ */
+function checkOverrides(config: ExperimentConfig, source: string): void {
+  const overrides = config.overrides ?? [];
+  const current: Record<string, number> = {
+    'training.optimizer.learningRate': config.training.optimizer.learningRate,
+    'training.epochs': config.training.epochs,
+  };
+  const last: Record<string, number> = {};
+  overrides.forEach((o, i) => {
+    const where = `${source}: overrides[${i}]`;
+    const bad = (expected: string, found: string) => new MtlError({ code: 'config.bad_override', path: where, expected, found, fix: 'keep the overrides mtl wrote, or remove the overrides block together with the changes it records' });
+    if (i > 0 && o.step < overrides[i - 1]!.step) throw bad(`a step ≥ ${overrides[i - 1]!.step} (the previous override's)`, `step ${o.step}`);
+    const valid = o.field === 'training.epochs' ? (v: number) => Number.isInteger(v) && v > 0 : (v: number) => v > 0;
+    if (!valid(o.old) || !valid(o.new)) throw bad(`values valid for ${o.field}`, `${o.old} → ${o.new}`);
+    if (last[o.field] !== undefined && last[o.field] !== o.old) throw bad(`old = ${last[o.field]} (the previous override's new value of ${o.field})`, `old = ${o.old}`);
+    last[o.field] = o.new;
+  });
+  for (const [field, value] of Object.entries(last)) {
+    if (current[field] !== value) {
+      throw new MtlError({
+        code: 'config.bad_override',
+        path: `${source}: ${field}`,
+        expected: `${value}, the last override's new value`,
+        found: String(current[field]),
+        fix: 'keep the overrides mtl wrote, or remove the overrides block together with the changes it records',
+      });
+    }
+  }
 }
 
 /** Read and validate an experiment file (.yaml, .yml or .json). */
 export function readExperiment(path: string): ExperimentConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new MtlError({ code: 'config.missing_file', path, expected: 'a readable experiment file', found: 'no such file', fix: 'check the path' });
+    text = readTextFile(path, { what: 'the experiment file', maxBytes: 16 * 1024 * 1024 });
+  } catch (error) {
+    if (!(error instanceof MtlError)) throw error;
+    if (error.code === 'io.is_directory') {
+      const files = experimentFilesIn(path);
+      throw new MtlError({
+        code: 'config.is_directory',
+        path,
+        expected: 'an experiment file (.yaml, .yml or .json)',
+        found: files.length > 0 ? `a folder holding ${files.map((f) => JSON.stringify(f)).join(', ')}` : 'a folder',
+        fix: files.length > 0 ? `pass the file, e.g. ${join(path, files[0]!)}` : 'pass the path of the experiment file itself (a run folder\'s experiment is its config.json)',
+      });
+    }
+    if (error.code === 'io.file_missing') {
+      throw new MtlError({ code: 'config.missing_file', path, expected: 'a readable experiment file', found: 'no such file', fix: 'check the path' });
+    }
+    throw error;
   }
   let raw: unknown;
   try {
@@ -320,4 +421,16 @@ export function readExperiment(path: string): ExperimentConfig {
     });
   }
   return validateExperiment(raw, path);
+}
+
+/** The experiment files directly in a folder (for the hint when a folder is passed). */
+function experimentFilesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => ['.yaml', '.yml', '.json'].includes(extname(f)))
+      .sort()
+      .slice(0, 5);
+  } catch {
+    return [];
+  }
 }

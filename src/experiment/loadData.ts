@@ -4,6 +4,8 @@ import { loadCsvDataset } from '../data/csv.js';
 import { multiMnistSplits } from '../data/multiMnist.js';
 import { gradNormRegression, mmoeSynthetic } from '../data/synthetic.js';
 import { Random } from '../training/random.js';
+import { checkLabels } from '../tasks/checkLabels.js';
+import { buildTasks } from './buildExperiment.js';
 import type { ExperimentConfig } from './config.js';
 
 /** The splits of an experiment's data. `validation` is carved from the training data when asked for. */
@@ -54,6 +56,7 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
           loadCsvDataset(testPath, { features: loaded.featureNames, targets, standardize: loaded.standardization ?? false }),
         ).dataset;
       } else {
+        if (loaded.dataset.size === 0) checkLabels(loaded.dataset, [], { split: 'training', requireExamples: true });
         const fraction = d.testFraction ?? 0.2;
         [train, test] = split(loaded.dataset, fraction, config.seed, 'test');
       }
@@ -80,8 +83,16 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
   checkTasksAgainstData(config, train, classCounts, source);
   checkFeatures(train);
   checkFeatures(test);
+  // Every label source (CSV, IDX, MultiMNIST, synthetic) is range-checked against the
+  // tasks, and empty training data is an error, before anything trains.
+  const tasks = buildTasks(config);
+  checkLabels(train, tasks, { split: 'training', requireLabels: true });
+  checkLabels(test, tasks, { split: 'test', requireExamples: true });
   let validation: ArrayDataset | undefined;
-  if (d.validationFraction) [train, validation] = split(train, d.validationFraction, config.seed, 'validation');
+  if (d.validationFraction) {
+    [train, validation] = split(train, d.validationFraction, config.seed, 'validation');
+    checkLabels(train, tasks, { split: 'training (after the validation split)', requireLabels: true });
+  }
   return { train, test, classCounts, ...(validation ? { validation } : {}) };
 }
 

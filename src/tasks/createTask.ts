@@ -4,7 +4,8 @@ import { sigmoidCrossEntropy, softmaxCrossEntropy, squaredError } from './losses
 import { METRICS } from './metrics.js';
 import { TASK_KINDS, type Metric, type Task, type TaskKind, type TaskSpec } from './task.js';
 
-const DEFAULT_METRICS: Record<TaskKind, string[]> = {
+/** The metrics a task reports when its spec names none, by kind (the first is the main one). */
+export const DEFAULT_METRICS: Readonly<Record<TaskKind, readonly string[]>> = {
   multiclass: ['accuracy'],
   binary: ['auc', 'accuracy'],
   multilabel: ['f1', 'accuracy'],

@@ -14,6 +14,8 @@ import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import { installSeededRandom, seededRandomState } from './seededRandom.js';
 import { assertFiniteLosses, trainStep } from './trainStep.js';
 import { BATCH_NORM_RECALIBRATION_BATCHES, recalibrateBatchNorm } from './batchNormRecalibration.js';
+import { checkLabels } from '../tasks/checkLabels.js';
+import { checkMonitoredMetric } from './monitoredMetric.js';
 
 /** Stop when a validation metric has not improved for `patience` epochs. */
 export interface EarlyStoppingSpec {
@@ -162,6 +164,13 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       found: `architecture "${model.architecture}" with none`,
       fix: 'use a loss-based method (equal, static, ...) with this architecture',
     });
+  }
+  // Bad labels or an empty training set would train silently on nothing or on garbage;
+  // a misspelt early-stopping metric would fail only after the first epoch.
+  checkLabels(train, model.tasks, { split: 'training', requireLabels: true });
+  if (args.evaluation) checkLabels(args.evaluation, model.tasks, { split: 'evaluation', requireExamples: true });
+  if (args.earlyStopping) {
+    checkMonitoredMetric(args.earlyStopping.metric, model.tasks.map((t) => ({ name: t.name, metrics: t.metrics.map((m) => m.name) })));
   }
   const runDir = args.runDir;
   const metricsPath = runDir ? join(runDir, 'metrics.jsonl') : undefined;

@@ -12,9 +12,11 @@ export interface GradDropOptions {
   /**
    * In `representation` mode: compute the sign purity per feature from the batch-summed,
    * sign-corrected gradients 𝒢_t = Σ_batch sign(A) ⊙ ∇_A L_t and keep or drop a feature's
-   * gradient for the whole batch, as the paper does for batched activations (true); or
-   * per element of the batch × features gradient, as LibMTL does (false). No effect in
-   * `parameters` mode, where there is no batch dimension. @defaultValue true
+   * gradient for the whole batch, one uniform per feature, as the paper does for batched
+   * activations and as LibMTL does (true); or per element of the batch × features
+   * gradient, one uniform per element (false: a variant of this library, not a
+   * reference's rule). No effect in `parameters` mode, where there is no batch
+   * dimension. @defaultValue true
    */
   sumOverBatch: boolean;
   /**
@@ -45,7 +47,8 @@ export interface GradDropState {
  * 𝒢_t[j] = Σ_b sign(A[b, j]) ∇_A L_t[b, j]; then P[j] = ½(1 + Σ_t 𝒢_t[j] / Σ_t |𝒢_t[j]|),
  * one U[j] per feature, the mask M_t[j] = [P[j] > U[j]]·[𝒢_t[j] > 0] + [P[j] < U[j]]·[𝒢_t[j] < 0],
  * and the update Σ_t (ℓ + (1 − ℓ) M_t[j]) ∇_A L_t[b, j], the mask tiled over the batch.
- * `sumOverBatch: false` gives the per-element rule there too (LibMTL's). Called without
+ * This is also LibMTL's rule (it sums over the batch before taking P). `sumOverBatch:
+ * false` gives the per-element rule there too, a variant of this library. Called without
  * `input.representation` (outside a trainer), the rows are taken as per-coordinate.
  * Finally, with `keepGradientNorm` (the default, as in the authors' implementation), the
  * result is scaled to ‖Σ_t g_t‖ (its own norm + 1e-7 below the fraction).

@@ -6,9 +6,12 @@ import { booleanOption, checkOptionKeys } from './options.js';
 /** Options of {@link nashMtl}. */
 export interface NashMtlOptions {
   /**
-   * Solve on M/‖M‖_F as the reference code does (then the weights do not depend on the
-   * gradients' scale) instead of the paper's M α = 1/α (where ‖Gᵀα‖² = T always).
-   * @defaultValue false
+   * Solve on the normalised Gramian M/‖M‖_F and scale the solution back, as the
+   * reference code does for conditioning: it divides M by ‖M‖_F but multiplies α by
+   * the same factor inside every constraint, so what it solves is still the paper's
+   * M α = 1/α. The weights equal the default's (to the solver's tolerance); only the
+   * numbers the solver sees are of order 1. (Solving on M/‖M‖_F without scaling back
+   * would give weights √‖M‖_F times too large.) @defaultValue false
    */
   normalizeGramian: boolean;
 }
@@ -38,11 +41,16 @@ export const nashMtl: WeightingMethod<null, NashMtlOptions> = {
   init: () => null,
   update(input, state, options) {
     const m = requireGramian('nash-mtl', input);
-    let scaled = m;
     if (options.normalizeGramian) {
+      // With N = M/n (n = ‖M‖_F), β solving Nβ = 1/β gives α = β/√n:
+      // Mα = n·Nβ/√n = √n/β = 1/α, the unnormalised equation.
       const frobenius = Math.sqrt(m.reduce((s, row) => s + row.reduce((r, v) => r + v * v, 0), 0));
-      if (frobenius > 0) scaled = m.map((row) => row.map((v) => v / frobenius));
+      if (frobenius > 0) {
+        const beta = solvePowerEquation(m.map((row) => row.map((v) => v / frobenius)), 1).w;
+        const scale = 1 / Math.sqrt(frobenius);
+        return { weights: beta.map((b) => b * scale), state };
+      }
     }
-    return { weights: solvePowerEquation(scaled, 1).w, state };
+    return { weights: solvePowerEquation(m, 1).w, state };
   },
 };

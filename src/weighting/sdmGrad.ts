@@ -19,10 +19,11 @@ export interface SdmGradOptions {
   /** Projected-SGD iterations on w per step. @defaultValue 20 */
   iterations: number;
   /**
-   * Step size of those iterations, on the gradient M̂w + λM̂·1/T of the halved objective
-   * ½‖Gᵀw + λg0‖². 10 is the authors' Meta-World code; their NYUv2 / Cityscapes code
-   * differentiates the objective without the ½ at lr 10 (a step twice this one), and
-   * LibMTL takes half of it (lr 5 on this gradient). @defaultValue 10
+   * Step size of those iterations, on the gradient M̂w + λM̂·1/T of ½‖Gᵀw + λg0‖².
+   * 10 is the authors' code, for Meta-World and for NYUv2 / Cityscapes alike: there the
+   * gradient is set by hand as `w.grad = GG·w + λ·Gg`, exactly this one, at lr 10, the
+   * same step as the default. LibMTL uses the same gradient at lr 5, half the step.
+   * @defaultValue 10
    */
   learningRate: number;
   /** Heavy-ball momentum of those iterations (reset every step). @defaultValue 0.5 */

@@ -15,7 +15,16 @@ export const staticWeighting: WeightingMethod<null, StaticWeightingOptions> = {
   gradientModes: [],
   resolveOptions(options, context) {
     checkOptionKeys('static', options, ['weights']);
-    const weights = (options?.weights ?? {}) as Record<string, unknown>;
+    const raw = options?.weights ?? {};
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new MtlError({
+        code: 'weighting.bad_option',
+        path: 'weighting.options.weights',
+        expected: 'an object of task weights by task name, e.g. { left: 1, right: 0.5 }',
+        found: describeValue(raw),
+      });
+    }
+    const weights = raw as Record<string, unknown>;
     for (const [task, w] of Object.entries(weights)) {
       if (!context.taskNames.includes(task)) {
         throw new MtlError({
@@ -35,7 +44,18 @@ export const staticWeighting: WeightingMethod<null, StaticWeightingOptions> = {
         });
       }
     }
-    return { weights: context.taskNames.map((t) => (weights[t] as number | undefined) ?? 1) };
+    const resolved = context.taskNames.map((t) => (weights[t] as number | undefined) ?? 1);
+    if (!resolved.some((w) => w > 0)) {
+      // Σ 0·L_t has a zero gradient: the model would not move, and the run would "succeed".
+      throw new MtlError({
+        code: 'weighting.bad_option',
+        path: 'weighting.options.weights',
+        expected: 'at least one task weight > 0 (all zero trains nothing)',
+        found: context.taskNames.map((t, i) => `${t}: ${resolved[i]}`).join(', '),
+        fix: 'give the tasks you want to train a positive weight (unlisted tasks get 1)',
+      });
+    }
+    return { weights: resolved };
   },
   init: () => null,
   update: (input, state, options) => ({
