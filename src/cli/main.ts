@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MtlError } from '../errors.js';
@@ -12,7 +11,7 @@ import { runBaselines, runExperiment } from '../experiment/runExperiment.js';
 const USAGE = `mtl: multi-task learning on TensorFlow.js
 
 usage:
-  mtl train <experiment.yaml|json> [--baselines] [--resume] [--force] [--run-dir DIR] [--epochs N] [--backend NAME] [--no-progress]
+  mtl train <experiment.yaml|json> [--baselines] [--resume] [--force] [--run-dir DIR] [--epochs N] [--learning-rate X] [--backend NAME] [--no-progress]
   mtl baselines <experiment.yaml|json> [--resume] [--run-dir DIR] [--epochs N] [--backend NAME]
   mtl eval <run folder> [--backend NAME]
   mtl bench inference <run folder> [--batch N] [--backend NAME]
@@ -26,8 +25,10 @@ usage:
 options:
   --run-dir DIR   run folder (default runs/<experiment name>)
   --resume        continue a stopped run from its last checkpoint
-  --force         replace an existing run folder
-  --epochs N      override the experiment's number of epochs
+  --force         replace an existing run folder (only one mtl created)
+  --epochs N      override the experiment's number of epochs (with --resume: extend the run)
+  --learning-rate X  override the learning rate (with --resume: continue from the last
+                  checkpoint with it, e.g. after a divergence; recorded in config.json)
   --backend NAME  auto | native | wasm | cpu | tensorflow | webgpu (default: $MTL_BACKEND or auto)
   --no-progress   no progress bar
 `;
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       force: { type: 'boolean' },
       'run-dir': { type: 'string' },
       epochs: { type: 'string' },
+      'learning-rate': { type: 'string' },
       backend: { type: 'string' },
       'no-progress': { type: 'boolean' },
       batch: { type: 'string' },
@@ -71,11 +73,12 @@ async function main(argv: string[]): Promise<number> {
   }
   let epochs: number | undefined;
   if (values.epochs !== undefined) {
-    epochs = Number(values.epochs);
-    if (!Number.isInteger(epochs) || epochs < 1) {
+    epochs = /^\s*\d+\s*$/.test(values.epochs) ? Number(values.epochs) : NaN;
+    if (!Number.isSafeInteger(epochs) || epochs < 1) {
       throw new MtlError({ code: 'cli.bad_option', path: '--epochs', expected: 'a positive integer', found: JSON.stringify(values.epochs) });
     }
   }
+  const learningRate = parseLearningRate(values['learning-rate']);
   const backend = await selectBackend(values.backend as BackendPreference | undefined, { log: (line) => console.log(line) });
   const progress = !values['no-progress'];
   if (command === 'eval') {
@@ -83,8 +86,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'bench') {
-    const batch = values.batch === undefined ? 1 : Number(values.batch);
-    if (!Number.isInteger(batch) || batch < 1) {
+    const batch = values.batch === undefined ? 1 : /^\s*\d+\s*$/.test(values.batch) ? Number(values.batch) : NaN;
+    if (!Number.isSafeInteger(batch) || batch < 1) {
       throw new MtlError({ code: 'cli.bad_option', path: '--batch', expected: 'a positive integer', found: JSON.stringify(values.batch) });
     }
     console.log(formatInferenceComparison(benchInference(target, { batchSize: batch })));
@@ -93,20 +96,31 @@ async function main(argv: string[]): Promise<number> {
   const config = readExperiment(target);
   const runDir = values['run-dir'] ?? join('runs', config.name);
   if (command === 'train') {
-    if (values.force && !values.resume && existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
     await runExperiment(config, {
       runDir,
       resume: values.resume ?? false,
+      force: values.force ?? false,
+      ...(learningRate !== undefined ? { learningRate } : {}),
       ...(epochs !== undefined ? { epochs } : {}),
       progress,
       backend: backend.description,
       baselines: values.baselines ?? config.baselines,
     });
   } else {
-    await runBaselines(validateExperiment(config), { runDir, resume: values.resume ?? false, ...(epochs !== undefined ? { epochs } : {}), progress });
+    await runBaselines(validateExperiment(config), { runDir, resume: values.resume ?? false, ...(epochs !== undefined ? { epochs } : {}), ...(learningRate !== undefined ? { learningRate } : {}), progress });
   }
   console.log(`\nrun folder: ${runDir}`);
   return 0;
+}
+
+/** `--learning-rate X`: a finite number > 0 (a plain decimal), or undefined when not given. */
+function parseLearningRate(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = /^\s*(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new MtlError({ code: 'cli.bad_option', path: '--learning-rate', expected: 'a finite number > 0, e.g. 0.001 or 1e-3', found: JSON.stringify(raw) });
+  }
+  return value;
 }
 
 main(process.argv.slice(2)).then(
@@ -116,7 +130,10 @@ main(process.argv.slice(2)).then(
       console.error(`error [${error.code}] ${error.path}\n  expected: ${error.expected}\n  found:    ${error.found}${error.fix ? `\n  fix:      ${error.fix}` : ''}`);
       process.exit(1);
     }
-    console.error(error);
+    // Not a coded error: a bug. One block, no stack trace unless asked for (MTL_DEBUG=1).
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`error [internal] ${message.split('\n')[0]}\n  this is a bug in mtl-ts: please report it with the command you ran${process.env.MTL_DEBUG ? '' : ' (MTL_DEBUG=1 shows the stack trace)'}`);
+    if (process.env.MTL_DEBUG && error instanceof Error) console.error(error.stack);
     process.exit(1);
   },
 );

@@ -5,10 +5,18 @@ import { maskedMeanLoss } from '../tasks/losses.js';
 
 /** One task's evaluation: mean loss over labelled examples and every metric. */
 export interface TaskEvaluation {
+  /** Mean loss over the labelled examples; NaN when there is none (see `undefinedReasons`). */
   loss: number;
+  /** Each metric; NaN where it is undefined on this data (see `undefinedReasons`). */
   metrics: Record<string, number>;
   /** Number of labelled examples the figures are computed on. */
   examples: number;
+  /**
+   * Why a figure is undefined, by metric name (`loss` for the loss): a task with no
+   * labelled example, AUC of a split with one class. Absent when every figure is defined.
+   * (Run files store an undefined figure as null.)
+   */
+  undefinedReasons?: Record<string, string>;
 }
 
 export type Evaluation = Record<string, TaskEvaluation>;
@@ -49,8 +57,17 @@ export function evaluate(model: MultiTaskModel, data: ArrayDataset, batchSize = 
   const out: Evaluation = {};
   tasks.forEach((t, i) => {
     const metrics: Record<string, number> = {};
-    t.metrics.forEach((m, k) => (metrics[m.name] = accumulators[i]![k]!.result()));
-    out[t.name] = { loss: counts[i]! > 0 ? lossSums[i]! / counts[i]! : NaN, metrics, examples: counts[i]! };
+    const reasons: Record<string, string> = {};
+    const none = counts[i] === 0 ? `no labelled examples for task "${t.name}" in ${data.source}` : undefined;
+    t.metrics.forEach((m, k) => {
+      const acc = accumulators[i]![k]!;
+      const value = acc.result();
+      metrics[m.name] = value;
+      if (!Number.isFinite(value)) reasons[m.name] = none ?? acc.undefinedReason?.() ?? 'not defined on these examples';
+    });
+    const loss = counts[i]! > 0 ? lossSums[i]! / counts[i]! : NaN;
+    if (!Number.isFinite(loss)) reasons.loss = none ?? 'not finite';
+    out[t.name] = { loss, metrics, examples: counts[i]!, ...(Object.keys(reasons).length > 0 ? { undefinedReasons: reasons } : {}) };
   });
   return out;
 }

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlError } from '../errors.js';
 import { loadRunModel, readRunConfig } from './runFolder.js';
+import { modelInputShape } from '../io/modelFiles.js';
+import { checkInferenceMemory } from './memoryEstimate.js';
 
 /** Inference cost of one saved model. */
 export interface InferenceCost {
@@ -53,8 +55,8 @@ export function benchInference(runDir: string, options: { batchSize?: number; it
       fix: `train them: mtl baselines <experiment> --run-dir ${runDir}`,
     });
   }
-  const meta = JSON.parse(readFileSync(join(runDir, 'model', 'model.json'), 'utf8'));
-  const inputShape = (meta.modelTopology.config.layers[0].config.batch_input_shape as number[]).slice(1);
+  const inputShape = modelInputShape(join(runDir, 'model'));
+  checkInferenceMemory(config, inputShape, batchSize);
   const mtl = loadRunModel(config, join(runDir, 'model'), inputShape);
   const singles = tasks.map((t) => loadRunModel(config, join(runDir, 'baselines', t, 'model'), inputShape, { taskNames: [t] }));
   const x = tf.randomUniform([batchSize, ...inputShape]);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { evaluate } from '../evaluation/evaluate.js';
 import { loadExperimentData } from './loadData.js';
 import { formatSummary, readSummary } from './runExperiment.js';
+import { formatFigure, undefinedReason } from '../evaluation/undefinedMetrics.js';
 import { loadRunModel, readRunConfig } from './runFolder.js';
 
 /**
@@ -15,7 +16,10 @@ export async function evaluateRun(runDir: string, log: (line: string) => void = 
   const evaluation = evaluate(model, data.test);
   model.model.dispose();
   for (const [task, e] of Object.entries(evaluation)) {
-    log(`${task}: loss ${e.loss.toFixed(4)}  ${Object.entries(e.metrics).map(([m, v]) => `${m} ${v.toFixed(4)}`).join('  ')}  (${e.examples} examples)`);
+    log(
+      `${task}: loss ${formatFigure(e.loss, undefinedReason(e, 'loss'))}  ` +
+        `${Object.entries(e.metrics).map(([m, v]) => `${m} ${formatFigure(v, undefinedReason(e, m))}`).join('  ')}  (${e.examples} examples)`,
+    );
   }
   const summary = readSummary(runDir);
   if (summary) log('\n' + formatSummary(summary));

@@ -1,13 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { MtlError } from '../errors.js';
 import { deltaM, type MetricComparison } from '../evaluation/deltaM.js';
 import type { Evaluation } from '../evaluation/evaluate.js';
-import { saveModel } from '../io/modelFiles.js';
+import { replaceFolder, saveModel } from '../io/modelFiles.js';
+import { readJsonFile } from '../io/readFile.js';
+import { ensureRunFolder } from '../io/runMarker.js';
+import { writeFileAtomic } from '../io/writeFile.js';
+import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefinedMetrics.js';
 import { fit, type FitResult } from '../training/fit.js';
 import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
+import { openRunFolder } from './runFolder.js';
+import { checkMemory } from './memoryEstimate.js';
 import type { ExperimentConfig } from './config.js';
+import { settingChanges } from './resumeOverrides.js';
 import { loadExperimentData, type ExperimentData } from './loadData.js';
 import type { AdaShareModel } from '../architectures/adashare.js';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
@@ -22,13 +30,15 @@ import {
 } from '../training/adashareTraining.js';
 import { Random } from '../training/random.js';
 
-/** The AdaShare policy a run folder saved. */
+const policySchema = z.object({ policy: z.record(z.array(z.boolean()).min(1)), executeProbabilities: z.unknown().optional() }).passthrough();
+
+/** The AdaShare policy a run folder saved (policy.json, validated). */
 export function readPolicy(runDir: string): Record<string, boolean[]> {
   const path = join(runDir, 'policy.json');
   if (!existsSync(path)) {
     throw new MtlError({ code: 'run.missing_policy', path, expected: 'the AdaShare policy saved by the run', found: 'no such file', fix: 'start the run again without --resume' });
   }
-  return (JSON.parse(readFileSync(path, 'utf8')) as { policy: Record<string, boolean[]> }).policy;
+  return readJsonFile(path, policySchema, { what: 'the run\'s AdaShare policy.json' }).policy;
 }
 
 /**
@@ -51,8 +61,12 @@ export interface RunOptions {
   /** Run folder. @defaultValue runs/<name> */
   runDir?: string;
   resume?: boolean;
-  /** Override the experiment's epochs (quick checks). */
+  /** Override the experiment's epochs (quick checks; on a resume, extend the run: an override recorded in config.json). */
   epochs?: number;
+  /** Override the experiment's learning rate (on a resume: continue with it from the checkpoint's step, an override recorded in config.json). */
+  learningRate?: number;
+  /** Replace what the run folder holds (a marked run folder only; never with `resume`). */
+  force?: boolean;
   progress?: boolean;
   log?: (line: string) => void;
   /** AdaShare: called after each search checkpoint is written (tests throw from it to simulate a killed run). */
@@ -69,19 +83,48 @@ export interface RunSummary {
   comparison?: MetricComparison[];
   /** Δm in percent over every metric of every task (lower is better). */
   deltaM?: number;
+  /** Metrics left out of Δm because they are undefined for the multi-task model or its baseline, with the reason. */
+  deltaMLeftOut?: Array<{ task: string; metric: string; reason: string }>;
 }
+
+/** An undefined figure is null in JSON (NaN in memory). */
+const figure = z.union([z.number(), z.null()]).transform((v) => (v === null ? NaN : v));
+const taskEvaluationSchema = z
+  .object({ loss: figure, metrics: z.record(figure), examples: z.number().int().min(0), undefinedReasons: z.record(z.string()).optional() })
+  .passthrough();
+const summarySchema = z
+  .object({
+    name: z.string(),
+    backend: z.string().optional(),
+    multiTask: z
+      .object({ evaluation: z.record(taskEvaluationSchema), epochs: z.number(), steps: z.number(), seconds: z.number(), parameters: z.number() })
+      .passthrough()
+      .optional(),
+    singleTask: z.record(z.object({ evaluation: taskEvaluationSchema, epochs: z.number(), seconds: z.number(), parameters: z.number() }).passthrough()).optional(),
+    comparison: z
+      .array(z.object({ task: z.string(), metric: z.string(), direction: z.enum(['higher', 'lower']), multiTask: figure, singleTask: figure }).passthrough())
+      .optional(),
+    deltaM: figure.optional(),
+    deltaMLeftOut: z.array(z.object({ task: z.string(), metric: z.string(), reason: z.string() })).optional(),
+  })
+  .passthrough();
 
 function summaryPath(runDir: string): string {
   return join(runDir, 'summary.json');
 }
 
+/** A run folder's summary.json (validated; undefined figures read back as NaN), or undefined when there is none yet. */
 export function readSummary(runDir: string): RunSummary | undefined {
-  return existsSync(summaryPath(runDir)) ? (JSON.parse(readFileSync(summaryPath(runDir), 'utf8')) as RunSummary) : undefined;
+  if (!existsSync(summaryPath(runDir))) return undefined;
+  const summary = readJsonFile(summaryPath(runDir), summarySchema, { what: 'the run\'s summary.json' }) as RunSummary;
+  if (summary.deltaM !== undefined && !isDefined(summary.deltaM)) delete summary.deltaM;
+  return summary;
 }
 
 function writeSummary(runDir: string, summary: RunSummary): void {
   if (summary.multiTask && summary.singleTask) {
     const comparison: MetricComparison[] = [];
+    const leftOut: NonNullable<RunSummary['deltaMLeftOut']> = [];
     for (const [task, mtl] of Object.entries(summary.multiTask.evaluation)) {
       const stl = summary.singleTask[task];
       if (!stl) continue;
@@ -89,14 +132,26 @@ function writeSummary(runDir: string, summary: RunSummary): void {
         const base = stl.evaluation.metrics[metric];
         if (base === undefined) continue;
         const direction = ['mse', 'rmse', 'mae'].includes(metric) ? 'lower' : 'higher';
-        comparison.push({ task, metric, direction, multiTask: value, singleTask: base });
+        // An undefined figure on either side (AUC of a one-class test split, a task without
+        // test labels) or a zero baseline has no relative change: left out, and said so.
+        const reason = !isDefined(value)
+          ? `multi-task: ${undefinedReason(mtl, metric) ?? 'undefined'}`
+          : !isDefined(base)
+            ? `single-task: ${undefinedReason(stl.evaluation, metric) ?? 'undefined'}`
+            : base === 0
+              ? 'the single-task baseline is 0 (no relative change)'
+              : undefined;
+        if (reason) leftOut.push({ task, metric, reason });
+        else comparison.push({ task, metric, direction, multiTask: value, singleTask: base });
       }
     }
     summary.comparison = comparison;
     summary.deltaM = comparison.length > 0 ? deltaM(comparison) : undefined;
+    if (leftOut.length > 0) summary.deltaMLeftOut = leftOut;
+    else delete summary.deltaMLeftOut;
   }
-  writeFileSync(summaryPath(runDir), JSON.stringify(summary, null, 2) + '\n');
-  writeFileSync(join(runDir, 'summary.md'), formatSummary(summary));
+  writeFileAtomic(summaryPath(runDir), JSON.stringify(summary, null, 2) + '\n', 'the run\'s summary.json');
+  writeFileAtomic(join(runDir, 'summary.md'), formatSummary(summary), 'the run\'s summary.md');
 }
 
 /** The summary as a Markdown table: per task and metric, MTL next to single-task, then Δm. */
@@ -106,13 +161,17 @@ export function formatSummary(summary: RunSummary): string {
     lines.push('| task | metric | multi-task | single-task |', '| --- | --- | --- | --- |');
     for (const [task, e] of Object.entries(summary.multiTask.evaluation)) {
       for (const [metric, value] of Object.entries(e.metrics)) {
-        const base = summary.singleTask?.[task]?.evaluation.metrics[metric];
-        lines.push(`| ${task} | ${metric} | ${value.toFixed(4)} | ${base === undefined ? '—' : base.toFixed(4)} |`);
+        const stl = summary.singleTask?.[task]?.evaluation;
+        const base = stl?.metrics[metric];
+        lines.push(`| ${task} | ${metric} | ${formatFigure(value, undefinedReason(e, metric))} | ${stl === undefined || base === undefined ? '—' : formatFigure(base, undefinedReason(stl, metric))} |`);
       }
     }
     lines.push('');
-    if (summary.deltaM !== undefined) lines.push(`Δm = ${summary.deltaM >= 0 ? '+' : ''}${summary.deltaM.toFixed(2)}% (mean relative change against the single-task baselines; lower is better)`);
+    const leftOut = summary.deltaMLeftOut ?? [];
+    if (isDefined(summary.deltaM)) lines.push(`Δm = ${summary.deltaM >= 0 ? '+' : ''}${summary.deltaM.toFixed(2)}% (mean relative change against the single-task baselines; lower is better)`);
+    else if (summary.singleTask && leftOut.length > 0) lines.push('Δm: undefined (every metric is undefined for the multi-task model or its baseline)');
     else lines.push('Δm: no single-task baselines yet (run `mtl baselines <experiment>` or train with --baselines).');
+    if (leftOut.length > 0) lines.push(`Δm leaves out: ${leftOut.map((l) => `${l.task}/${l.metric} (${l.reason})`).join('; ')}`);
     lines.push(
       '',
       `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epochs, ${summary.multiTask.seconds.toFixed(0)} s` +
@@ -140,6 +199,7 @@ function trainingArgs(config: ExperimentConfig, options: RunOptions) {
     seed: config.seed,
     ...(options.progress !== undefined ? { progress: options.progress } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(config.overrides?.length ? { changes: settingChanges(config) } : {}),
   };
 }
 
@@ -150,6 +210,8 @@ async function trainOne(
   runDir: string,
   options: RunOptions,
 ): Promise<{ result: FitResult; evaluation: Evaluation; seconds: number; parameters: number }> {
+  // A baseline's folder (baselines/<task>) is a run folder of its own.
+  ensureRunFolder(runDir, { adoptLegacy: options.resume ?? false, ...(options.log ? { log: options.log } : {}) });
   // Same seed for the multi-task run and every baseline: same initialisation stream, same data order.
   installSeededRandom(config.seed);
   const tasks = buildTasks(config, taskNames);
@@ -190,7 +252,6 @@ async function trainOne(
       checkpointSettings: adaShareCheckpointSettings(config),
       ...(options.onSearchCheckpoint ? { onCheckpoint: options.onSearchCheckpoint } : {}),
     });
-    mkdirSync(runDir, { recursive: true });
     const policyPath = join(runDir, 'policy.json');
     if (resumeFit && existsSync(policyPath) && JSON.stringify(readPolicy(runDir)) !== JSON.stringify(search.policy)) {
       throw new MtlError({
@@ -201,7 +262,7 @@ async function trainOne(
         fix: 'start the run again without --resume (--force replaces the run folder)',
       });
     }
-    writeFileSync(policyPath, JSON.stringify({ policy: search.policy, executeProbabilities: search.executeProbabilities }, null, 2) + '\n');
+    writeFileAtomic(policyPath, JSON.stringify({ policy: search.policy, executeProbabilities: search.executeProbabilities }, null, 2) + '\n', 'the run\'s policy.json');
     // The re-training has no checkpoint yet: it starts from the beginning.
     resumeFit = false;
   }
@@ -220,7 +281,7 @@ async function trainOne(
   });
   const { evaluate } = await import('../evaluation/evaluate.js');
   const evaluation = data.validation ? evaluate(model, taskNames ? data.test.withTasks(names) : data.test) : result.evaluation!;
-  await saveModel(model.model, join(runDir, 'model'), { tasks: names, architecture: model.architecture });
+  await replaceFolder(join(runDir, 'model'), (tmp) => saveModel(model.model, tmp, { tasks: names, architecture: model.architecture }));
   const parameters = model.parameterCount();
   optimizer.dispose();
   model.model.dispose();
@@ -233,98 +294,104 @@ async function trainOne(
  * split, and write the run folder: config.json, metrics.jsonl, checkpoint/, model/,
  * baselines/<task>/, summary.json and summary.md (AdaShare also: search-checkpoint/, the
  * policy search's checkpoint, and policy.json, the policy it chose).
+ *
+ * Everything that can be checked is checked before the run folder is touched (the
+ * config, its memory needs, the data, the model, method and optimizer it builds); then
+ * the folder is opened (see {@link openRunFolder}: marked, locked, writable, a resume's
+ * overrides recorded) and released when the run ends or fails.
  */
 export async function runExperiment(experiment: ExperimentConfig, options: RunOptions & { backend?: string; baselines?: boolean } = {}): Promise<RunSummary> {
-  const config = withEpochOverride(experiment, options);
-  const runDir = options.runDir ?? join('runs', config.name);
+  const requested = withCliSettings(experiment, options);
+  const runDir = options.runDir ?? join('runs', requested.name);
   const log = options.log ?? ((l: string) => console.log(l));
-  prepareRunDir(runDir, config, options.resume ?? false);
+  if (options.resume && options.force) {
+    throw new MtlError({
+      code: 'run.bad_options',
+      path: runDir,
+      expected: '--resume (continue the run) or --force (replace it), not both',
+      found: 'both',
+      fix: 'drop one of them',
+    });
+  }
+  const data = prepareExperiment(requested);
+  const run = openRunFolder(runDir, requested, { mode: options.resume ? 'resume' : 'new', ...(options.force ? { force: true } : {}), log });
+  try {
+    const config = run.config;
+    log(`data: ${data.train.size} training / ${data.validation ? `${data.validation.size} validation / ` : ''}${data.test.size} test examples, tasks ${config.tasks.map((t) => t.name).join(', ')}`);
+    const mtl = await trainOne(config, data, undefined, runDir, { ...options, log });
+    const summary: RunSummary = {
+      name: config.name,
+      ...(options.backend ? { backend: options.backend } : {}),
+      multiTask: { evaluation: mtl.evaluation, epochs: mtl.result.history.length, steps: mtl.result.steps, seconds: mtl.seconds, parameters: mtl.parameters },
+    };
+    writeSummary(runDir, summary);
+    if (options.baselines ?? config.baselines) await runBaselines(config, { ...options, runDir, log }, data);
+    const final = readSummary(runDir)!;
+    log('\n' + formatSummary(final));
+    return final;
+  } finally {
+    run.lock.release();
+  }
+}
+
+/**
+ * The checks of a run that touch no file: the experiment's memory needs (see
+ * memoryEstimate.ts), its data (labels, sizes), and that its model, weighting method and
+ * optimizer build. Returns the loaded data.
+ */
+function prepareExperiment(config: ExperimentConfig): ExperimentData {
+  checkMemory(config);
   const data = loadExperimentData(config);
-  log(`data: ${data.train.size} training / ${data.validation ? `${data.validation.size} validation / ` : ''}${data.test.size} test examples, tasks ${config.tasks.map((t) => t.name).join(', ')}`);
-  const mtl = await trainOne(config, data, undefined, runDir, { ...options, log });
-  const summary: RunSummary = {
-    name: config.name,
-    ...(options.backend ? { backend: options.backend } : {}),
-    multiTask: { evaluation: mtl.evaluation, epochs: mtl.result.history.length, steps: mtl.result.steps, seconds: mtl.seconds, parameters: mtl.parameters },
-  };
-  writeSummary(runDir, summary);
-  if (options.baselines ?? config.baselines) await runBaselines(config, { ...options, runDir, log }, data);
-  const final = readSummary(runDir)!;
-  log('\n' + formatSummary(final));
-  return final;
+  buildWeighting(config, config.tasks.map((t) => t.name));
+  buildOptimizer(config).dispose();
+  installSeededRandom(config.seed);
+  const model = buildModel(config, buildTasks(config), data.train.inputShape);
+  model.model.dispose();
+  return data;
 }
 
 /** Train the single-task baselines of an experiment into `<runDir>/baselines/<task>/` and update the summary's Δm. */
 export async function runBaselines(experiment: ExperimentConfig, options: RunOptions = {}, data?: ExperimentData): Promise<RunSummary> {
-  const config = withEpochOverride(experiment, options);
-  const runDir = options.runDir ?? join('runs', config.name);
+  const requested = withCliSettings(experiment, options);
+  const runDir = options.runDir ?? join('runs', requested.name);
   const log = options.log ?? ((l: string) => console.log(l));
-  mkdirSync(runDir, { recursive: true });
-  if (!existsSync(join(runDir, 'config.json'))) writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  const loaded = data ?? loadExperimentData(config);
-  const summary: RunSummary = readSummary(runDir) ?? { name: config.name };
-  summary.singleTask = summary.singleTask ?? {};
-  for (const task of config.tasks) {
-    log(`\nsingle-task baseline: ${task.name}`);
-    const dir = join(runDir, 'baselines', task.name);
-    const resume = (options.resume ?? false) && (existsSync(join(dir, 'checkpoint')) || hasSearchCheckpoint(join(dir, SEARCH_CHECKPOINT_DIR)));
-    const stl = await trainOne(config, loaded, [task.name], dir, { ...options, resume, log });
-    summary.singleTask[task.name] = {
-      evaluation: stl.evaluation[task.name]!,
-      epochs: stl.result.history.length,
-      seconds: stl.seconds,
-      parameters: stl.parameters,
-    };
-    writeSummary(runDir, summary);
+  // Called on its own (mtl baselines): check and open the run folder; within runExperiment it is open already.
+  const loaded = data ?? prepareExperiment(requested);
+  const run = openRunFolder(runDir, requested, { mode: 'baselines', log });
+  try {
+    const config = run.config;
+    const summary: RunSummary = readSummary(runDir) ?? { name: config.name };
+    summary.singleTask = summary.singleTask ?? {};
+    for (const task of config.tasks) {
+      log(`\nsingle-task baseline: ${task.name}`);
+      const dir = join(runDir, 'baselines', task.name);
+      const resume = (options.resume ?? false) && (existsSync(join(dir, 'checkpoint')) || hasSearchCheckpoint(join(dir, SEARCH_CHECKPOINT_DIR)));
+      const stl = await trainOne(config, loaded, [task.name], dir, { ...options, resume, log });
+      summary.singleTask[task.name] = {
+        evaluation: stl.evaluation[task.name]!,
+        epochs: stl.result.history.length,
+        seconds: stl.seconds,
+        parameters: stl.parameters,
+      };
+      writeSummary(runDir, summary);
+    }
+    return readSummary(runDir)!;
+  } finally {
+    run.lock.release();
   }
-  return readSummary(runDir)!;
 }
 
 /**
- * The experiment as it is run: an `epochs` override (`mtl train --epochs N`) replaces
- * `training.epochs`, so the config.json written to the run folder is the one that
- * reproduces the run.
+ * The experiment as asked for on the command line: `--epochs N` replaces
+ * `training.epochs` and `--learning-rate X` the optimizer's learning rate, so the
+ * config.json written for a new run is the one that reproduces it (a resume records
+ * them as overrides instead).
  */
-function withEpochOverride(config: ExperimentConfig, options: RunOptions): ExperimentConfig {
-  if (options.epochs === undefined || options.epochs === config.training.epochs) return config;
-  return { ...config, training: { ...config.training, epochs: options.epochs } };
-}
-
-/** Create the run folder, or check that a resumed run is the same experiment. Never deletes a checkpoint. */
-function prepareRunDir(runDir: string, config: ExperimentConfig, resume: boolean): void {
-  const configPath = join(runDir, 'config.json');
-  if (resume) {
-    if (!existsSync(configPath)) {
-      throw new MtlError({
-        code: 'run.missing',
-        path: runDir,
-        expected: 'a run folder with config.json to resume',
-        found: 'none',
-        fix: 'start the run without --resume',
-      });
-    }
-    const saved = readFileSync(configPath, 'utf8');
-    const now = JSON.stringify(config, null, 2) + '\n';
-    if (saved !== now) {
-      throw new MtlError({
-        code: 'run.config_changed',
-        path: configPath,
-        expected: 'the same experiment as the run was started with',
-        found: 'a different experiment',
-        fix: 'resume with the original experiment file, or start a new run under another name',
-      });
-    }
-    return;
+function withCliSettings(config: ExperimentConfig, options: RunOptions): ExperimentConfig {
+  let out = config;
+  if (options.epochs !== undefined && options.epochs !== out.training.epochs) out = { ...out, training: { ...out.training, epochs: options.epochs } };
+  if (options.learningRate !== undefined && options.learningRate !== out.training.optimizer.learningRate) {
+    out = { ...out, training: { ...out.training, optimizer: { ...out.training.optimizer, learningRate: options.learningRate } } };
   }
-  if (existsSync(join(runDir, 'checkpoint')) || hasSearchCheckpoint(join(runDir, SEARCH_CHECKPOINT_DIR)) || existsSync(summaryPath(runDir))) {
-    throw new MtlError({
-      code: 'run.exists',
-      path: runDir,
-      expected: 'a new run folder',
-      found: 'a run folder that already holds a run',
-      fix: 'pass --resume to continue it, --force to overwrite it, or choose another --run-dir',
-    });
-  }
-  mkdirSync(runDir, { recursive: true });
-  writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
+  return out;
 }

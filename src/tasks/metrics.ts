@@ -97,6 +97,15 @@ export const auc: Metric = {
         }
         return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
       },
+      undefinedReason() {
+        const n = scores[0]?.length ?? 0;
+        if (n === 0) return 'no labelled examples';
+        if (scores.length === 1) {
+          const positive = positives[0]!.filter((y) => y >= 0.5).length;
+          return `only one class among the ${n} labelled examples (${positive === 0 ? 'all negative' : 'all positive'}): AUC needs both`;
+        }
+        return `no label has both classes among the ${n} labelled examples: AUC needs both`;
+      },
     };
   },
 };
@@ -148,6 +157,7 @@ export const f1: Metric = {
         }
       },
       result: () => (tp + fp + fn === 0 ? NaN : (2 * tp) / (2 * tp + fp + fn)),
+      undefinedReason: () => 'no positive label and no positive prediction: F1 is 0/0',
     };
   },
 };

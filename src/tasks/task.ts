@@ -54,6 +54,8 @@ export interface MetricAccumulator {
   update(labels: Float32Array, predictions: Float32Array, mask: Float32Array, width: number, outputWidth: number): void;
   /** The metric over everything seen; NaN when nothing was seen. */
   result(): number;
+  /** Why `result()` is NaN (e.g. "only one class among the 12 labelled examples"), when the metric can tell. */
+  undefinedReason?(): string | undefined;
 }
 
 /** A resolved task: its spec plus the loss and metrics the trainer and evaluator use. */

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile, readTextFile } from '../io/readFile.js';
+import { assertRunFolder, ensureRunFolder, removeInsideRunFolder, runFolderOf } from '../io/runMarker.js';
+import { makeFolderChecked, renameChecked, writeFileChecked } from '../io/writeFile.js';
 import { join } from 'node:path';
 import type { AdaShareModel, AdaSharePolicy } from '../architectures/adashare.js';
 import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
@@ -174,6 +177,8 @@ export function trainAdaShare(args: AdaShareTrainingArgs): AdaShareTrainingResul
     });
   }
   // Read (and check) the checkpoint before anything changes, so a refused resume leaves the model and the run folder as they were.
+  // The folder holding the search checkpoint is a run folder: created and marked, or already ours.
+  if (checkpointDir) ensureRunFolder(runFolderOf(checkpointDir), { adoptLegacy: args.resume ?? false, log });
   const saved = args.resume ? readSearchCheckpoint(checkpointDir!, settings, log) : null;
   let order = new Random(`${args.seed ?? 0}:adashare`);
   const policyOptimizer = new Adam();
@@ -586,18 +591,30 @@ function checksum(bytes: Uint8Array): number {
 function replaceFolderSync(dir: string, write: (tmp: string) => void): void {
   const tmp = `${dir}.tmp`;
   const old = `${dir}.old`;
+  // Only inside a marked run folder (see io/runMarker.ts).
+  const runDir = runFolderOf(dir);
+  assertRunFolder(runDir, 'replace');
   // A crash mid-swap can leave the last checkpoint as <dir>.old only: put it back first.
   if (!existsSync(join(dir, STATE_FILE)) && existsSync(join(old, STATE_FILE))) {
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(old, dir);
+    removeInsideRunFolder(runDir, dir);
+    renameChecked(old, dir, 'the previous search checkpoint');
   }
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  write(tmp);
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
+  removeInsideRunFolder(runDir, tmp);
+  makeFolderChecked(tmp);
+  try {
+    write(tmp);
+  } catch (error) {
+    try {
+      removeInsideRunFolder(runDir, tmp);
+    } catch {
+      // Report the write's error.
+    }
+    throw error;
+  }
+  removeInsideRunFolder(runDir, old);
+  if (existsSync(dir)) renameChecked(dir, old, 'the previous search checkpoint');
+  renameChecked(tmp, dir, 'the new search checkpoint');
+  removeInsideRunFolder(runDir, old);
 }
 
 function writeSearchCheckpoint(dir: string, parts: CheckpointParts & { state: SearchState }): void {
@@ -645,9 +662,9 @@ function writeSearchCheckpoint(dir: string, parts: CheckpointParts & { state: Se
   const data = Buffer.concat(chunks);
   const file: StateFile = { ...parts.state, tensors: { file: TENSORS_FILE, bytes, checksum: checksum(data), entries }, optimizers };
   replaceFolderSync(dir, (tmp) => {
-    writeFileSync(join(tmp, TENSORS_FILE), data);
+    writeFileChecked(join(tmp, TENSORS_FILE), data, 'the search checkpoint\'s tensors.bin');
     // state.json last: a folder without it is never read as a checkpoint.
-    writeFileSync(join(tmp, STATE_FILE), JSON.stringify(file));
+    writeFileChecked(join(tmp, STATE_FILE), JSON.stringify(file), 'the search checkpoint\'s state.json');
   });
 }
 
@@ -657,14 +674,21 @@ function tryReadFolder(dir: string): LoadedCheckpoint | string {
   if (!existsSync(statePath)) return 'no state.json';
   let state: StateFile;
   try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as StateFile;
+    state = JSON.parse(readTextFile(statePath, { what: 'the search checkpoint\'s state.json' })) as StateFile;
   } catch {
     return 'state.json is not valid JSON';
   }
   if (state?.format !== SEARCH_CHECKPOINT_FORMAT || !state.tensors || !Array.isArray(state.tensors.entries)) return `not a ${SEARCH_CHECKPOINT_FORMAT} checkpoint`;
+  // The tensors file is named by the checkpoint itself: only the name mtl writes is read.
+  if (state.tensors.file !== TENSORS_FILE) return `state.json names the tensors file ${JSON.stringify(state.tensors.file)}, not ${TENSORS_FILE}`;
   const binPath = join(dir, state.tensors.file);
   if (!existsSync(binPath)) return `no ${state.tensors.file}`;
-  const buf = readFileSync(binPath);
+  let buf: Buffer;
+  try {
+    buf = readRegularFile(binPath, { what: 'the search checkpoint\'s tensors' });
+  } catch (error) {
+    return error instanceof MtlError ? `${error.path}: ${error.found}` : String(error);
+  }
   if (buf.length !== state.tensors.bytes) return `${state.tensors.file} holds ${buf.length} bytes, not ${state.tensors.bytes}`;
   if (checksum(buf) !== state.tensors.checksum) return `${state.tensors.file} does not match its checksum`;
   const tensors: LoadedCheckpoint['tensors'] = new Map();
@@ -711,11 +735,13 @@ function readSearchCheckpoint(dir: string, settings: Record<string, unknown>, lo
   if (loaded.dir === old) {
     // The crash hit between the two renames: make the complete one the checkpoint again (the broken one is kept aside).
     log(`adashare: ${dir} is incomplete (${main as string}); using ${old}`);
+    const runDir = runFolderOf(dir);
+    assertRunFolder(runDir, 'repair');
     if (existsSync(dir)) {
-      rmSync(`${dir}.broken`, { recursive: true, force: true });
-      renameSync(dir, `${dir}.broken`);
+      removeInsideRunFolder(runDir, `${dir}.broken`);
+      renameChecked(dir, `${dir}.broken`, 'the incomplete search checkpoint');
     }
-    renameSync(old, dir);
+    renameChecked(old, dir, 'the previous search checkpoint');
     loaded.dir = dir;
   }
   return loaded;

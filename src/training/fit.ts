@@ -1,18 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
 import { MtlError } from '../errors.js';
 import { evaluate, type Evaluation } from '../evaluation/evaluate.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingPosition } from './checkpoint.js';
+import { applyCheckpoint, hasCheckpoint, inspectCheckpoint, readCheckpoint, saveCheckpoint, type TrainingPosition } from './checkpoint.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { ProgressBar, formatSeconds } from './progress.js';
 import { Random } from './random.js';
 import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import { installSeededRandom, seededRandomState } from './seededRandom.js';
-import { assertFiniteLosses, trainStep } from './trainStep.js';
+import { trainStep } from './trainStep.js';
+import { DivergenceError, divergenceError } from './divergence.js';
+import { settingAt, type SettingChange } from './settingChanges.js';
+import { ensureRunFolder } from '../io/runMarker.js';
+import { acquireRunLock } from '../io/runLock.js';
+import { readTextFile } from '../io/readFile.js';
+import { appendFileChecked, checkWritable, truncateFileChecked, writeFileChecked } from '../io/writeFile.js';
+import { checkMethodStateShape } from '../weighting/stateJson.js';
+import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefinedMetrics.js';
 import { BATCH_NORM_RECALIBRATION_BATCHES, recalibrateBatchNorm } from './batchNormRecalibration.js';
 import { checkLabels } from '../tasks/checkLabels.js';
 import { checkMonitoredMetric } from './monitoredMetric.js';
@@ -66,6 +75,13 @@ export interface FitArgs {
   log?: (line: string) => void;
   /** Stop after this many steps of this call (tests use it to simulate a killed run). */
   stopAfterSteps?: number;
+  /**
+   * Changes of `learningRate` / `epochs` made when the run was resumed (see
+   * settingChanges.ts): `learningRate` and `epochs` are the current values, and each
+   * change says from which step it holds, so the learning rate and the schedule at
+   * every step are those of the run as it happened.
+   */
+  changes?: readonly SettingChange[];
 }
 
 export interface EpochRecord {
@@ -173,9 +189,85 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     checkMonitoredMetric(args.earlyStopping.metric, model.tasks.map((t) => ({ name: t.name, metrics: t.metrics.map((m) => m.name) })));
   }
   const runDir = args.runDir;
+  if (!runDir) return train_(args, log, tasks, gradientMode, undefined);
+  // The run folder: created and marked (or already ours), one writer at a time, writable.
+  ensureRunFolder(runDir, { adoptLegacy: args.resume ?? false, log });
+  const lock = acquireRunLock(runDir, { log });
+  try {
+    checkWritable(runDir);
+    return await train_(args, log, tasks, gradientMode, runDir);
+  } finally {
+    lock.release();
+  }
+}
+
+/** One epoch record of metrics.jsonl as read back (undefined figures are null in the file). */
+const figure = z.union([z.number(), z.null()]).transform((v) => (v === null ? NaN : v));
+const evaluationSchema = z.record(
+  z.object({ loss: figure, metrics: z.record(figure), examples: z.number().int().min(0), undefinedReasons: z.record(z.string()).optional() }).passthrough(),
+);
+const metricsLineSchema = z.union([
+  z
+    .object({
+      type: z.literal('epoch'),
+      epoch: z.number().int().min(0),
+      step: z.number().int().min(0),
+      learningRate: z.number(),
+      trainLoss: z.record(figure),
+      weights: z.record(figure),
+      evaluation: evaluationSchema.optional(),
+      seconds: z.number(),
+      stepsPerSecond: z.number(),
+    })
+    .passthrough(),
+  z.object({ type: z.literal('diagnostics') }).passthrough(),
+]);
+
+/** The epoch records of a run's metrics.jsonl, each line checked; a damaged line is a coded error naming it. */
+function readEpochRecords(path: string): EpochRecord[] {
+  const records: EpochRecord[] = [];
+  const lines = readTextFile(path, { what: 'the run\'s metrics.jsonl' }).split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (error) {
+      throw new MtlError({
+        code: 'io.bad_json',
+        path: `${path}: line ${i + 1}`,
+        expected: 'one JSON record per line, as mtl writes them',
+        found: `${(error as Error).message.split('\n')[0]}: ${JSON.stringify(line.slice(0, 40))}`,
+        fix: 'the file is damaged: restore it, or start the run again (--force)',
+      });
+    }
+    const parsed = metricsLineSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new MtlError({
+        code: 'io.bad_file',
+        path: `${path}: line ${i + 1}${issue.path.length ? `, ${issue.path.join('.')}` : ''}`,
+        expected: 'an epoch or diagnostics record as mtl writes them',
+        found: issue.message,
+        fix: 'the file is damaged: restore it, or start the run again (--force)',
+      });
+    }
+    if (parsed.data.type === 'epoch') records.push(parsed.data as unknown as EpochRecord);
+  });
+  return records;
+}
+
+async function train_(
+  args: FitArgs,
+  log: (line: string) => void,
+  tasks: string[],
+  gradientMode: GradientMode,
+  runDir: string | undefined,
+): Promise<FitResult> {
+  const { model, train, method, optimizer, epochs, batchSize } = args;
   const metricsPath = runDir ? join(runDir, 'metrics.jsonl') : undefined;
   const checkpointDir = runDir ? join(runDir, 'checkpoint') : undefined;
-  if (runDir) mkdirSync(runDir, { recursive: true });
+  const batchesPerEpoch = train.batchCount(batchSize);
   let position: TrainingPosition;
   const history: EpochRecord[] = [];
   if (args.resume) {
@@ -188,16 +280,33 @@ export async function fit(args: FitArgs): Promise<FitResult> {
         fix: 'start the run without --resume',
       });
     }
-    position = loadCheckpoint(checkpointDir, model, optimizer);
+    // Everything is verified before the model, the optimizer or a file changes.
+    const contents = readCheckpoint(checkpointDir);
+    try {
+      checkPosition(contents.position, join(checkpointDir, 'state.json'), { tasks, batchesPerEpoch, epochs });
+      checkMethodStateShape(contents.position.methodState, method.init({ taskNames: tasks, seed: args.seed }, args.methodOptions), `${join(checkpointDir, 'state.json')}: methodState`);
+    } catch (error) {
+      contents.weights.forEach((w) => w.dispose());
+      throw error;
+    }
+    if (metricsPath) {
+      const size = existsSync(metricsPath) ? statSync(metricsPath).size : 0;
+      if (size < contents.position.metricsBytes) {
+        contents.weights.forEach((w) => w.dispose());
+        throw new MtlError({
+          code: 'checkpoint.corrupt',
+          path: metricsPath,
+          expected: `at least the ${contents.position.metricsBytes} bytes the checkpoint recorded`,
+          found: existsSync(metricsPath) ? `${size} bytes (truncated)` : 'no such file',
+          fix: 'the run\'s metrics log lost records: restore it, or start the run again (--force)',
+        });
+      }
+    }
+    position = applyCheckpoint(contents, model, optimizer);
     if (position.randomState) installSeededRandom(position.randomState);
     if (metricsPath && existsSync(metricsPath)) {
-      if (statSync(metricsPath).size > position.metricsBytes) truncateSync(metricsPath, position.metricsBytes);
-      for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
-        if (line.trim()) {
-          const record = JSON.parse(line);
-          if (record.type === 'epoch') history.push(record);
-        }
-      }
+      if (statSync(metricsPath).size > position.metricsBytes) truncateFileChecked(metricsPath, position.metricsBytes, 'the run\'s metrics.jsonl');
+      history.push(...readEpochRecords(metricsPath));
     }
     log(`resumed from ${checkpointDir}: epoch ${position.epoch + 1}, batch ${position.batchInEpoch}, step ${position.step}`);
   } else {
@@ -213,17 +322,19 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       epochsWithoutImprovement: 0,
       metricsBytes: 0,
     };
-    if (metricsPath) writeFileSync(metricsPath, '');
+    if (metricsPath) writeFileChecked(metricsPath, '', 'the run\'s metrics.jsonl');
   }
   const bar = new ProgressBar(process.stderr, args.progress ?? true);
-  const batchesPerEpoch = train.batchCount(batchSize);
   let bestWeights: tf.Tensor[] | null = null;
   let stoppedEarly = false;
   let interrupted = false;
   let stepsThisCall = 0;
   const writeRecord = (record: object) => {
-    if (metricsPath) appendFileSync(metricsPath, JSON.stringify(record) + '\n');
+    if (metricsPath) appendFileChecked(metricsPath, JSON.stringify(record) + '\n', 'the run\'s metrics.jsonl');
   };
+  // The learning rate at a point of training, with any change made on resume in force from its step.
+  const rateAt = (step: number, progress: number) =>
+    learningRateAt(settingAt(args.learningRate, args.changes, 'learningRate', step), args.schedule ?? { type: 'constant' }, progress, settingAt(epochs, args.changes, 'epochs', step));
   const checkpoint = async () => {
     if (!checkpointDir) return;
     position.randomState = seededRandomState();
@@ -239,7 +350,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     const order = new Random(`${args.seed}:epoch:${epoch}`);
     for (const batch of train.batches({ batchSize, random: order, skipBatches: position.batchInEpoch })) {
       const progress = epoch + position.batchInEpoch / batchesPerEpoch;
-      const learningRate = learningRateAt(args.learningRate, args.schedule ?? { type: 'constant' }, progress, epochs);
+      const learningRate = rateAt(position.step, progress);
       // This step writes a diagnostics record, which needs the Gramian.
       const diagnose = Boolean(args.diagnosticsEvery) && (position.step + 1) % args.diagnosticsEvery! === 0;
       let result;
@@ -258,14 +369,18 @@ export async function fit(args: FitArgs): Promise<FitResult> {
           step: position.step,
           returnGramian: diagnose,
         });
+      } catch (error) {
+        if (!(error instanceof DivergenceError)) throw error;
+        // Caught before anything changed: say where, and what the last checkpoint is good for.
+        bar.clear();
+        throw divergenceError(error, {
+          ...(checkpointDir ? { checkpointDir } : {}),
+          ...(checkpointDir ? { checkpoint: inspectCheckpoint(checkpointDir) } : {}),
+          learningRate,
+        });
       } finally {
         disposeBatch(batch);
       }
-      assertFiniteLosses(
-        result.losses,
-        `epoch ${epoch + 1}, step ${position.step}`,
-        'lower the learning rate, clip gradients (training.clipNorm) or check the data for extreme values; the last checkpoint is intact',
-      );
       for (const [t, v] of Object.entries(result.losses)) {
         position.epochLossSums[t] = (position.epochLossSums[t] ?? 0) + v;
         position.epochLossCounts[t] = (position.epochLossCounts[t] ?? 0) + 1;
@@ -317,7 +432,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       type: 'epoch',
       epoch,
       step: position.step,
-      learningRate: learningRateAt(args.learningRate, args.schedule ?? { type: 'constant' }, epoch, epochs),
+      learningRate: rateAt(position.step - position.batchInEpoch, epoch),
       trainLoss,
       weights: Object.fromEntries(tasks.map((t, i) => [t, position.lastWeights[i]!])),
       ...(evaluation ? { evaluation } : {}),
@@ -331,8 +446,10 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     if (args.earlyStopping && evaluation) {
       const { value, higherIsBetter } = monitoredValue(evaluation, args.earlyStopping.metric);
       const minDelta = args.earlyStopping.minDelta ?? 0;
+      // An undefined value (AUC of a single-class split) is never an improvement.
+      if (!isDefined(value)) log(`early stopping: ${args.earlyStopping.metric} is undefined this epoch; not counted as an improvement`);
       const improved =
-        position.best === undefined || (higherIsBetter ? value > position.best.value + minDelta : value < position.best.value - minDelta);
+        isDefined(value) && (position.best === undefined || (higherIsBetter ? value > position.best.value + minDelta : value < position.best.value - minDelta));
       if (improved) {
         position.best = { value, epoch };
         position.epochsWithoutImprovement = 0;
@@ -345,7 +462,10 @@ export async function fit(args: FitArgs): Promise<FitResult> {
         position.epochsWithoutImprovement += 1;
       }
       if (position.epochsWithoutImprovement >= (args.earlyStopping.patience ?? 10)) {
-        log(`early stopping: ${args.earlyStopping.metric} has not improved for ${position.epochsWithoutImprovement} epochs (best ${position.best!.value.toFixed(4)} at epoch ${position.best!.epoch + 1})`);
+        log(
+          `early stopping: ${args.earlyStopping.metric} has not improved for ${position.epochsWithoutImprovement} epochs` +
+            (position.best ? ` (best ${position.best.value.toFixed(4)} at epoch ${position.best.epoch + 1})` : ' (it was never defined)'),
+        );
         stoppedEarly = true;
       }
     }
@@ -395,13 +515,14 @@ export function gramianDiagnostics(tasks: readonly string[], gramian: number[][]
   };
 }
 
-function formatEpochLine(record: EpochRecord, epochs: number): string {
+/** One epoch's line: training losses and evaluation metrics, an undefined figure as "undefined (reason)". */
+export function formatEpochLine(record: EpochRecord, epochs: number): string {
   const train = Object.entries(record.trainLoss)
-    .map(([t, v]) => `${t} ${v.toFixed(4)}`)
+    .map(([t, v]) => `${t} ${formatFigure(v, 'no labelled example this epoch')}`)
     .join(', ');
   const evaluation = record.evaluation
     ? Object.entries(record.evaluation)
-        .map(([t, e]) => `${t} ${Object.entries(e.metrics).map(([m, v]) => `${m} ${v.toFixed(4)}`).join(' ')}`)
+        .map(([t, e]) => `${t} ${Object.entries(e.metrics).map(([m, v]) => `${m} ${formatFigure(v, undefinedReason(e, m))}`).join(' ')}`)
         .join(', ')
     : '';
   return (
@@ -409,4 +530,19 @@ function formatEpochLine(record: EpochRecord, epochs: number): string {
     (evaluation ? `  | eval: ${evaluation}` : '') +
     `  (${formatSeconds(record.seconds)}, ${record.stepsPerSecond.toFixed(1)} steps/s)`
   );
+}
+
+/**
+ * A checkpoint's training position must fit the run it resumes: one task weight per
+ * task, losses only of known tasks, a batch index within the epoch.
+ *
+ * @throws MtlError `checkpoint.mismatch`.
+ */
+function checkPosition(position: TrainingPosition, path: string, run: { tasks: readonly string[]; batchesPerEpoch: number; epochs: number }): void {
+  const mismatch = (expected: string, found: string) =>
+    new MtlError({ code: 'checkpoint.mismatch', path, expected, found, fix: 'resume with the experiment (and data) the run was started with, or start a new run (--force)' });
+  if (position.lastWeights.length !== run.tasks.length) throw mismatch(`${run.tasks.length} task weights (tasks ${run.tasks.join(', ')})`, `${position.lastWeights.length}`);
+  const unknown = [...Object.keys(position.epochLossSums), ...Object.keys(position.epochLossCounts)].filter((t) => !run.tasks.includes(t));
+  if (unknown.length > 0) throw mismatch(`losses of the tasks ${run.tasks.join(', ')}`, `losses of ${unknown.join(', ')}`);
+  if (position.batchInEpoch > run.batchesPerEpoch) throw mismatch(`a batch index ≤ ${run.batchesPerEpoch} (batches per epoch of this data)`, `batch ${position.batchInEpoch} (the training data or batch size changed)`);
 }

@@ -6,6 +6,7 @@ import { maskedMeanLoss } from '../tasks/losses.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { snapshotRandom } from './seededRandom.js';
+import { DivergenceError, firstNonFinite, nonFiniteTensors } from './divergence.js';
 
 /** Everything one training step needs besides the batch. */
 export interface TrainStepArgs {
@@ -65,7 +66,7 @@ export function trainStep(batch: Batch, args: TrainStepArgs): TrainStepResult {
     return { losses: {}, weights: [...args.lastWeights], methodState: args.methodState };
   }
   const random = snapshotRandom();
-  const result = method.needs === 'losses' ? lossStep(batch, args, present, allPresent) : gradientStep(batch, args, present, allPresent);
+  const result = method.needs === 'losses' ? lossStep(batch, args, present, allPresent, random) : gradientStep(batch, args, present, allPresent);
   if (method.afterStep && allPresent) {
     // Methods that learn from the step's effect (FAMO) get the losses on the same batch
     // after the update, with the same dropout masks as before it.
@@ -73,6 +74,10 @@ export function trainStep(batch: Batch, args: TrainStepArgs): TrainStepResult {
       const outputs = model.forward(batch.x, true);
       return tasks.map((t) => taskLoss(model, batch, t.name, outputs[t.name]!).dataSync()[0]!);
     }));
+    const badAfter = tasks.filter((_, i) => !Number.isFinite(after[i]!));
+    if (badAfter.length > 0) {
+      throw new DivergenceError(args.step, args.epoch, badAfter.map((t) => t.name), 'loss', `a non-finite loss right after the update (the method's after-step pass): ${badAfter.map((t) => `${t.name} ${after[tasks.indexOf(t)]}`).join(', ')}`);
+    }
     result.methodState = method.afterStep(
       { before: tasks.map((t) => result.losses[t.name]!), after },
       result.methodState,
@@ -87,7 +92,7 @@ function taskLoss(model: MultiTaskModel, batch: Batch, name: string, outputs: tf
   return maskedMeanLoss(task.exampleLosses(outputs, batch.labels[name]!), batch.masks[name]!);
 }
 
-function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPresent: boolean): TrainStepResult {
+function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPresent: boolean, random: Replay): TrainStepResult {
   const { model, method } = args;
   const tasks = model.tasks;
   const vars = [...model.sharedVariables, ...tasks.flatMap((t, i) => (present[i] ? model.taskVariables[t.name] ?? [] : []))];
@@ -95,6 +100,7 @@ function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPres
   let weights = [...args.lastWeights];
   let methodState = args.methodState;
   let auxiliary: TrainStepResult['auxiliary'];
+  let diverged: DivergenceError | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const outputs = model.forward(batch.x, true);
     const lossTensors = tasks.map((t, i) => (present[i] ? taskLoss(model, batch, t.name, outputs[t.name]!) : null));
@@ -102,14 +108,17 @@ function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPres
     tasks.forEach((t, i) => {
       if (present[i]) losses[t.name] = values[i]!;
     });
-    if (allPresent) {
+    // A non-finite loss never reaches the method (whose state it would poison).
+    diverged = nonFiniteLosses(args, losses);
+    if (allPresent && !diverged) {
       const out = method.update({ losses: values, epoch: args.epoch, step: args.step }, methodState, args.methodOptions);
       weights = out.weights;
       methodState = out.state;
+      diverged = nonFiniteWeights(args, weights);
     }
     let total = tf.scalar(0);
     lossTensors.forEach((l, i) => {
-      if (l) total = tf.add(total, tf.mul(l, weights[i]!));
+      if (l) total = tf.add(total, tf.mul(l, Number.isFinite(weights[i]!) ? weights[i]! : 0));
     });
     const aux = model.auxiliaryLoss?.();
     if (aux) {
@@ -119,8 +128,91 @@ function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPres
     return total as tf.Scalar;
   }, vars);
   value.dispose();
+  if (!diverged) {
+    const entries = vars.filter((v) => grads[v.name]);
+    const bad = nonFiniteTensors(entries.map((v) => grads[v.name]!));
+    if (bad.length > 0) {
+      const badVars = bad.map((k) => entries[k]!);
+      const shared = new Set(model.sharedVariables);
+      const owners = new Set(badVars.map((v) => ownerOf(model, v)).filter((t): t is string => t !== undefined));
+      if (badVars.some((v) => shared.has(v))) for (const t of tasksWithNonFiniteGradients(batch, args, present, random)) owners.add(t);
+      diverged = new DivergenceError(
+        args.step,
+        args.epoch,
+        tasks.map((t) => t.name).filter((t) => owners.has(t)),
+        'gradient',
+        `a non-finite gradient (${firstNonFinite(grads[badVars[0]!.name]!)}) in ${describeVariables(model, badVars)}`,
+      );
+    }
+  }
+  if (diverged) {
+    tf.dispose(Object.values(grads));
+    throw diverged;
+  }
   applyUpdate(args, vars, grads);
   return { losses, weights, methodState, ...(auxiliary ? { auxiliary } : {}) };
+}
+
+/** The seeded-random snapshot of a step, to replay its dropout masks. */
+type Replay = ReturnType<typeof snapshotRandom>;
+
+/** A divergence error for the tasks whose loss is not finite, or undefined. */
+function nonFiniteLosses(args: TrainStepArgs, losses: Record<string, number>): DivergenceError | undefined {
+  const bad = Object.entries(losses).filter(([, v]) => !Number.isFinite(v));
+  if (bad.length === 0) return undefined;
+  return new DivergenceError(args.step, args.epoch, bad.map(([t]) => t), 'loss', `a non-finite loss: ${bad.map(([t, v]) => `${t} ${v}`).join(', ')}`);
+}
+
+/** A divergence error when the weighting method returned non-finite task weights, or undefined. */
+function nonFiniteWeights(args: TrainStepArgs, weights: readonly number[]): DivergenceError | undefined {
+  if (weights.every(Number.isFinite)) return undefined;
+  const tasks = args.model.tasks.map((t) => t.name);
+  return new DivergenceError(
+    args.step,
+    args.epoch,
+    tasks.filter((_, i) => !Number.isFinite(weights[i]!)),
+    'weights',
+    `non-finite task weights from method "${args.method.name}": [${weights.join(', ')}]`,
+  );
+}
+
+/** The task a variable belongs to, or undefined for a shared (or auxiliary) one. */
+function ownerOf(model: MultiTaskModel, v: tf.Variable): string | undefined {
+  for (const [task, vars] of Object.entries(model.taskVariables)) if (vars.includes(v)) return task;
+  return undefined;
+}
+
+function describeVariables(model: MultiTaskModel, vars: readonly tf.Variable[]): string {
+  const shared = new Set(model.sharedVariables);
+  const parts = new Set(vars.map((v) => (shared.has(v) ? 'the shared parameters' : ownerOf(model, v) ? `the parameters of task "${ownerOf(model, v)}"` : `variable ${v.name}`)));
+  return [...parts].join(' and ');
+}
+
+/**
+ * The failure path of a loss step whose combined shared gradient is not finite: each
+ * task's own gradient on the shared variables, on the same batch with the same dropout
+ * masks, to name the tasks it comes from.
+ */
+function tasksWithNonFiniteGradients(batch: Batch, args: TrainStepArgs, present: boolean[], random: Replay): string[] {
+  const { model } = args;
+  const shared = [...model.sharedVariables];
+  const found: string[] = [];
+  model.tasks.forEach((t, i) => {
+    if (!present[i] || shared.length === 0) return;
+    try {
+      const bad = random.replay(() => {
+        const { value, grads } = tf.variableGrads(() => taskLoss(model, batch, t.name, model.forward(batch.x, true)[t.name]!), shared);
+        value.dispose();
+        const result = nonFiniteTensors(Object.values(grads)).length > 0;
+        tf.dispose(Object.values(grads));
+        return result;
+      });
+      if (bad) found.push(t.name);
+    } catch {
+      // Diagnosis only: the divergence is reported either way.
+    }
+  });
+  return found;
 }
 
 /** One backward pass from a tensor recorded on the current tape: gradients of `y` (seeded with `dy`) on `xs`; null where `y` does not depend on an x. */
@@ -215,6 +307,26 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
     // (one concatenation of all of them); then the Gramian (or the matrix) on the host.
     const k = presentIdx.length;
     const matrix = tf.reshape(tf.concat(rows.flat().map((g) => tf.reshape(g, [-1]))), [k, -1]) as tf.Tensor2D;
+    // A non-finite loss or per-task gradient stops the step here, before the method sees it.
+    let diverged = nonFiniteLosses(args, losses);
+    if (!diverged) {
+      const rowSums = tf.sum(matrix, 1).dataSync();
+      const badRows = presentIdx.filter((_, j) => !Number.isFinite(rowSums[j]!));
+      if (badRows.length > 0) {
+        diverged = new DivergenceError(
+          args.step,
+          args.epoch,
+          badRows.map((i) => tasks[i]!.name),
+          'gradient',
+          `a non-finite gradient on the shared ${z ? 'representation' : 'parameters'} (row sums ${badRows.map((i) => `${tasks[i]!.name} ${rowSums[presentIdx.indexOf(i)]}`).join(', ')})`,
+        );
+      }
+    }
+    if (diverged) {
+      for (const r of rows) for (const g of r) g.dispose();
+      for (const g of taskGrads.values()) g.dispose();
+      return { losses, weights: [...args.lastWeights], methodState: args.methodState, gramian: undefined, grads: new Map<tf.Variable, tf.Tensor>(), diverged };
+    }
     let gramian: number[][] | undefined;
     if (method.needs === 'gramian' || args.returnGramian) {
       const gramianFlat = tf.matMul(matrix, matrix, false, true).dataSync();
@@ -243,8 +355,17 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       methodState = out.state;
       direction = out.direction;
       taskScales = out.taskGradientScales;
-      if (taskScales && (taskScales.length !== tasks.length || !taskScales.every((v) => Number.isFinite(v) && v >= 0))) {
-        throw new Error(`trainStep: method "${method.name}" returned taskGradientScales ${JSON.stringify(taskScales)}; expected ${tasks.length} finite numbers ≥ 0`);
+      diverged = nonFiniteWeights(args, weights);
+      if (!diverged && direction && !direction.every(Number.isFinite)) {
+        diverged = new DivergenceError(args.step, args.epoch, [], 'weights', `a non-finite update direction from method "${method.name}"`);
+      }
+      if (!diverged && taskScales && (taskScales.length !== tasks.length || !taskScales.every((v) => Number.isFinite(v) && v >= 0))) {
+        diverged = new DivergenceError(args.step, args.epoch, [], 'weights', `task gradient scales ${JSON.stringify(taskScales)} from method "${method.name}" (expected ${tasks.length} finite numbers ≥ 0)`);
+      }
+      if (diverged) {
+        for (const r of rows) for (const g of r) g.dispose();
+        for (const g of taskGrads.values()) g.dispose();
+        return { losses, weights: [...args.lastWeights], methodState: args.methodState, gramian, grads: new Map<tf.Variable, tf.Tensor>(), diverged };
       }
     }
     const presentWeights = presentIdx.map((i) => weights[i]!);
@@ -286,12 +407,22 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       });
     }
     for (const r of rows) for (const g of r) g.dispose();
-    return { losses, weights, methodState, gramian, grads: new Map([...sharedGrads, ...taskGrads]) };
+    return { losses, weights, methodState, gramian, grads: new Map([...sharedGrads, ...taskGrads]), diverged: undefined as DivergenceError | undefined };
   });
   const { losses, weights, methodState, gramian, grads } = step;
+  if (step.diverged) throw step.diverged;
   // Like the loss step, only the shared variables and those of the tasks in the batch move.
   const movable = [...shared, ...tasks.flatMap((t, i) => (present[i] ? model.taskVariables[t.name] ?? [] : []))];
   const auxiliary = addAuxiliaryGradients(model, grads, movable);
+  const entries = [...grads];
+  const bad = nonFiniteTensors(entries.map(([, g]) => g));
+  if (bad.length > 0) {
+    const badVars = bad.map((k) => entries[k]![0]);
+    const detail = `a non-finite gradient (${firstNonFinite(entries[bad[0]!]![1])}) in ${describeVariables(model, badVars)}${badVars.some((v) => shared.includes(v)) ? ` (the per-task gradients were finite: the combination by "${method.name}" with weights [${weights.join(', ')}] overflowed)` : ''}`;
+    const owners = new Set(badVars.map((v) => ownerOf(model, v)));
+    tf.dispose(entries.map(([, g]) => g));
+    throw new DivergenceError(args.step, args.epoch, tasks.map((t) => t.name).filter((t) => owners.has(t)), 'gradient', detail);
+  }
   applyUpdate(args, [...grads.keys()], Object.fromEntries([...grads].map(([v, g]) => [v.name, g])));
   return { losses, weights, methodState, ...(gramian ? { gramian } : {}), ...(auxiliary ? { auxiliary } : {}) };
 }

@@ -54,3 +54,39 @@ function bytesToBase64(values: Float64Array | Float32Array): string {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Check a method state read back from a checkpoint against the shape of a fresh state
+ * of the same method (`method.init`): the same keys, the same kinds of value, arrays of
+ * the same length where the fresh one is not empty (a fresh empty array may have grown,
+ * a fresh `null` may have become anything). A damaged or foreign state (`{}`, a number
+ * where an array belongs) is a coded error naming its place, not a TypeError inside the
+ * method three steps later.
+ *
+ * @throws MtlError `checkpoint.bad_method_state`.
+ */
+export function checkMethodStateShape(saved: unknown, fresh: unknown, path = 'methodState'): void {
+  const bad = (expected: string, found: string) =>
+    new MtlError({ code: 'checkpoint.bad_method_state', path, expected, found, fix: 'the checkpoint is damaged or of another method: start the run again without --resume (--force)' });
+  const kind = (v: unknown): string =>
+    v === null ? 'null' : v instanceof Float64Array ? 'Float64Array' : v instanceof Float32Array ? 'Float32Array' : Array.isArray(v) ? 'array' : typeof v;
+  if (fresh === null || fresh === undefined) return;
+  const want = kind(fresh);
+  const got = kind(saved);
+  if (want !== got) throw bad(`${want === 'object' ? 'an object' : want === 'array' ? 'an array' : `a ${want}`} as the method keeps`, got === 'object' ? `an object with keys [${Object.keys(saved as object).join(', ')}]` : got);
+  if (want === 'array' || want === 'Float64Array' || want === 'Float32Array') {
+    const f = fresh as ArrayLike<unknown>;
+    const s = saved as ArrayLike<unknown>;
+    if (f.length > 0 && s.length !== f.length) throw bad(`${f.length} entries`, `${s.length}`);
+    if (want === 'array' && f.length > 0) for (let i = 0; i < f.length; i++) checkMethodStateShape(s[i], f[i], `${path}[${i}]`);
+    return;
+  }
+  if (want === 'object') {
+    const f = fresh as Record<string, unknown>;
+    const s = saved as Record<string, unknown>;
+    for (const key of Object.keys(f)) {
+      if (!(key in s)) throw bad(`the key "${key}"`, `an object with keys [${Object.keys(s).join(', ')}]`);
+      checkMethodStateShape(s[key], f[key], `${path}.${key}`);
+    }
+  }
+}
