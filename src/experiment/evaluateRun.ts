@@ -4,6 +4,7 @@ import { loadExperimentData } from './loadData.js';
 import { formatSummary, readSummary } from './runExperiment.js';
 import { formatFigure, undefinedReason } from '../evaluation/undefinedMetrics.js';
 import { loadRunModel, readRunConfig } from './runFolder.js';
+import { checkMemory } from './memoryEstimate.js';
 
 /**
  * Evaluate a run folder's trained model on the test split of its experiment and print
@@ -11,6 +12,7 @@ import { loadRunModel, readRunConfig } from './runFolder.js';
  */
 export async function evaluateRun(runDir: string, log: (line: string) => void = (l) => console.log(l)) {
   const config = readRunConfig(runDir);
+  checkMemory(config);
   const data = loadExperimentData(config, join(runDir, 'config.json'));
   const model = loadRunModel(config, join(runDir, 'model'), data.train.inputShape);
   const evaluation = evaluate(model, data.test);

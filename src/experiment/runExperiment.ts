@@ -6,7 +6,7 @@ import { deltaM, type MetricComparison } from '../evaluation/deltaM.js';
 import type { Evaluation } from '../evaluation/evaluate.js';
 import { replaceFolder, saveModel } from '../io/modelFiles.js';
 import { readJsonFile } from '../io/readFile.js';
-import { ensureRunFolder } from '../io/runMarker.js';
+import { assertSafeRunLocation, ensureRunFolder } from '../io/runMarker.js';
 import { writeFileAtomic } from '../io/writeFile.js';
 import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefinedMetrics.js';
 import { fit, type FitResult } from '../training/fit.js';
@@ -313,6 +313,7 @@ export async function runExperiment(experiment: ExperimentConfig, options: RunOp
       fix: 'drop one of them',
     });
   }
+  assertSafeRunLocation(runDir);
   const data = prepareExperiment(requested);
   const run = openRunFolder(runDir, requested, { mode: options.resume ? 'resume' : 'new', ...(options.force ? { force: true } : {}), log });
   try {
@@ -356,8 +357,10 @@ export async function runBaselines(experiment: ExperimentConfig, options: RunOpt
   const runDir = options.runDir ?? join('runs', requested.name);
   const log = options.log ?? ((l: string) => console.log(l));
   // Called on its own (mtl baselines): check and open the run folder; within runExperiment it is open already.
+  assertSafeRunLocation(runDir);
   const loaded = data ?? prepareExperiment(requested);
-  const run = openRunFolder(runDir, requested, { mode: 'baselines', log });
+  // Within runExperiment (data given) the folder is already open and locked by that run.
+  const run = openRunFolder(runDir, requested, { mode: 'baselines', log, ...(data ? { reentrant: true } : {}) });
   try {
     const config = run.config;
     const summary: RunSummary = readSummary(runDir) ?? { name: config.name };

@@ -10,6 +10,7 @@ import { acquireRunLock, LOCK_FILE, type RunLock } from '../io/runLock.js';
 import { assertSafeRunLocation, clearRunFolder, ensureRunFolder, isMarkedRunFolder } from '../io/runMarker.js';
 import { checkWritable, writeFileAtomic } from '../io/writeFile.js';
 import { installSeededRandom } from '../training/seededRandom.js';
+import { checkpointPosition } from '../training/checkpoint.js';
 import { buildModel, buildTasks } from './buildExperiment.js';
 import { validateExperiment, type ExperimentConfig } from './config.js';
 import { isAdaShare, readPolicy } from './runExperiment.js';
@@ -87,14 +88,9 @@ function holdsRun(runDir: string): boolean {
 }
 
 /** The checkpoint's step and completed epochs (0 and 0 without one), for an override's step. */
-function checkpointPosition(runDir: string): { step: number; epochsDone: number } {
-  for (const dir of ['checkpoint', 'checkpoint.old']) {
-    const path = join(runDir, dir, 'state.json');
-    if (!fs.existsSync(path)) continue;
-    const state = readJsonFile(path, z.object({ step: z.number().int().min(0), epoch: z.number().int().min(0) }).passthrough(), { what: 'the checkpoint\'s state.json' });
-    return { step: state.step, epochsDone: state.epoch };
-  }
-  return { step: 0, epochsDone: 0 };
+function checkpointStep(runDir: string): { step: number; epochsDone: number } {
+  const position = checkpointPosition(join(runDir, 'checkpoint'));
+  return position ? { step: position.step, epochsDone: position.epoch } : { step: 0, epochsDone: 0 };
 }
 
 /**
@@ -118,7 +114,7 @@ function checkpointPosition(runDir: string): { step: number; epochsDone: number 
 export function openRunFolder(
   runDir: string,
   requested: ExperimentConfig,
-  options: { mode: 'new' | 'resume' | 'baselines'; force?: boolean; log?: (line: string) => void },
+  options: { mode: 'new' | 'resume' | 'baselines'; force?: boolean; log?: (line: string) => void; reentrant?: boolean },
 ): OpenRun {
   const log = options.log ?? ((l: string) => console.log(l));
   const configPath = join(runDir, 'config.json');
@@ -138,7 +134,7 @@ export function openRunFolder(
       });
     }
     const saved = readConfigFile(configPath);
-    const { step, epochsDone } = checkpointPosition(runDir);
+    const { step, epochsDone } = checkpointStep(runDir);
     const decision = resolveResume(saved, requested, { step, epochsDone, configPath });
     config = decision.config;
     notes = decision.notes;
@@ -170,7 +166,7 @@ export function openRunFolder(
   }
   // Checked: now the folder may change.
   ensureRunFolder(runDir, { adoptLegacy: options.mode !== 'new', log });
-  const lock = acquireRunLock(runDir, { log });
+  const lock = acquireRunLock(runDir, { log, ...(options.reentrant ? { reentrant: true } : {}) });
   try {
     if (options.mode === 'new' && options.force) clearRunFolder(runDir, [LOCK_FILE]);
     checkWritable(runDir);

@@ -9,8 +9,9 @@ import { fileError } from './fileErrors.js';
  * file created exclusively (O_EXCL: of two processes, exactly one creates it) holding
  * its pid, host, start time and command. A second writer is refused with the holder's
  * pid; a lock left by a process that is gone (killed, crashed) is recognised as stale
- * and taken over with a message. Re-entrant within a process (the trainer of a run
- * takes the lock its caller already holds).
+ * and taken over with a message. With `reentrant`, a process may take a lock it holds
+ * again (the trainer of a run takes the lock its caller already holds); otherwise a
+ * second run of the same process is refused too.
  */
 
 /** Name of the lock file in a run folder. */
@@ -44,11 +45,20 @@ let exitHookInstalled = false;
  *   cannot be checked) holds it, naming its pid, host, start and command and the fix;
  *   file errors (`io.read_only`, ...) when the lock cannot be written.
  */
-export function acquireRunLock(runDir: string, options: { log?: (line: string) => void } = {}): RunLock {
+export function acquireRunLock(runDir: string, options: { log?: (line: string) => void; reentrant?: boolean } = {}): RunLock {
   const log = options.log ?? ((line: string) => console.log(line));
   const path = resolve(join(runDir, LOCK_FILE));
   const mine = held.get(path);
   if (mine) {
+    if (!options.reentrant) {
+      throw new MtlError({
+        code: 'run.locked',
+        path: runDir,
+        expected: 'a run folder no other run writes to',
+        found: `another run of this process (${process.pid}) writing to it`,
+        fix: 'wait for that run to finish, or choose another run folder',
+      });
+    }
     mine.count++;
     return lockHandle(path);
   }

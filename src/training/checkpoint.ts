@@ -154,8 +154,13 @@ export function readCheckpoint(dir: string): CheckpointContents {
       fix: 'start the run without --resume',
     });
   }
+  return asCorrupt(() => readVerified(dir));
+}
+
+/** A damaged checkpoint file (an io.* error) reported as `checkpoint.corrupt`, naming the file. */
+function asCorrupt<T>(read: () => T): T {
   try {
-    return readVerified(dir);
+    return read();
   } catch (error) {
     if (error instanceof MtlError && error.code.startsWith('io.')) {
       throw new MtlError({
@@ -168,6 +173,23 @@ export function readCheckpoint(dir: string): CheckpointContents {
     }
     throw error;
   }
+}
+
+/**
+ * The position (step, epoch) a checkpoint folder records, read without changing
+ * anything (also from `<dir>.old`, left by a crash mid-replacement); undefined without
+ * a checkpoint.
+ *
+ * @throws MtlError `checkpoint.corrupt` for a damaged state.json.
+ */
+export function checkpointPosition(dir: string): { step: number; epoch: number } | undefined {
+  for (const d of [dir, `${dir}.old`]) {
+    const path = join(d, 'state.json');
+    if (!fs.existsSync(path)) continue;
+    const state = asCorrupt(() => parseJsonText(readTextFile(path, { what: 'the checkpoint\'s state.json', maxBytes: MAX_JSON_BYTES }), path, stateSchema, 'the checkpoint\'s state.json'));
+    return { step: state.step, epoch: state.epoch };
+  }
+  return undefined;
 }
 
 function readVerified(dir: string): CheckpointContents {

@@ -192,7 +192,8 @@ export async function fit(args: FitArgs): Promise<FitResult> {
   if (!runDir) return train_(args, log, tasks, gradientMode, undefined);
   // The run folder: created and marked (or already ours), one writer at a time, writable.
   ensureRunFolder(runDir, { adoptLegacy: args.resume ?? false, log });
-  const lock = acquireRunLock(runDir, { log });
+  // Re-entrant: a run (runExperiment) holds this lock already while its trainer runs.
+  const lock = acquireRunLock(runDir, { log, reentrant: true });
   try {
     checkWritable(runDir);
     return await train_(args, log, tasks, gradientMode, runDir);
