@@ -228,7 +228,11 @@ export function estimateMemory(config: ExperimentConfig, inputShape: readonly nu
   }
   // Activations of a training batch (kept for the backward pass) and of an evaluation batch.
   const batch = config.training.batchSize;
-  parts.push({ field: 'training.batchSize', bytes: 3 * 4 * (batch + 512) * encoder.activations * copies, what: `the activations of batches of ${formatCount(batch)}` });
+  parts.push({
+    field: copies >= 1000 && copiesField ? copiesField : 'training.batchSize',
+    bytes: 3 * 4 * (batch + 512) * encoder.activations * copies,
+    what: `the activations of batches of ${formatCount(batch)}${copies > 1 ? ` in ${formatCount(copies)} encoder copies` : ''}`,
+  });
   const bytes = parts.reduce((s, p) => s + p.bytes, 0);
   return { bytes, parts, parameters, largest };
 }
