@@ -377,7 +377,8 @@ async function train_(
         throw divergenceError(error, {
           ...(checkpointDir ? { checkpointDir } : {}),
           ...(checkpointDir ? { checkpoint: inspectCheckpoint(checkpointDir) } : {}),
-          learningRate,
+          // The base rate (what --learning-rate sets), not the scheduled one.
+          learningRate: settingAt(args.learningRate, args.changes, 'learningRate', position.step),
         });
       } finally {
         disposeBatch(batch);
