@@ -42,7 +42,9 @@ export { learningRateAt, type ScheduleSpec } from './training/schedules.js';
 export { trainStep, type TrainStepArgs, type TrainStepResult } from './training/trainStep.js';
 export { fit, type FitArgs, type FitResult, type EpochRecord, type EarlyStoppingSpec } from './training/fit.js';
 export { recalibrateBatchNorm, hasBatchNorm, BATCH_NORM_RECALIBRATION_BATCHES } from './training/batchNormRecalibration.js';
-export { saveCheckpoint, loadCheckpoint, hasCheckpoint, type TrainingPosition } from './training/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint, readCheckpoint, applyCheckpoint, inspectCheckpoint, type TrainingPosition } from './training/checkpoint.js';
+export { DivergenceError, EXPLODED_WEIGHT } from './training/divergence.js';
+export { checkLabels } from './tasks/checkLabels.js';
 export { Random, type RandomState } from './training/random.js';
 export { installSeededRandom, uninstallSeededRandom } from './training/seededRandom.js';
 
@@ -52,8 +54,11 @@ export { deltaM, type MetricComparison } from './evaluation/deltaM.js';
 export * from './data/index.js';
 
 export { saveModel, loadModel } from './io/modelFiles.js';
+export { RUN_MARKER, markRunFolder, isMarkedRunFolder, ensureRunFolder, clearRunFolder } from './io/runMarker.js';
+export { acquireRunLock, readRunLock, LOCK_FILE, type RunLock, type LockOwner } from './io/runLock.js';
 export { selectBackend } from './backend/selectBackend.js';
 
 export { validateExperiment, readExperiment, type ExperimentConfig, type ExperimentInput } from './experiment/config.js';
 export { runExperiment, runBaselines, formatSummary, type RunSummary } from './experiment/runExperiment.js';
 export { evaluateRun } from './experiment/evaluateRun.js';
+export { estimateMemory, checkMemory, type MemoryEstimate } from './experiment/memoryEstimate.js';

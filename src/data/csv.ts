@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../io/readFile.js';
 import { closest, MtlError } from '../errors.js';
 import { ArrayDataset, type TaskLabels } from './dataset.js';
 import { parseCsv } from './csvParse.js';
@@ -96,13 +96,15 @@ export function loadCsvDataset(input: string | { text: string; name?: string }, 
   if (typeof input === 'string') {
     source = input;
     try {
-      text = readFileSync(input, 'utf8');
+      // A regular file only: a named pipe would block forever, /dev/zero never end.
+      text = readTextFile(input, { what: 'a CSV file' });
     } catch (e) {
+      if (e instanceof MtlError && e.code !== 'io.file_missing') throw e;
       throw new MtlError({
         code: 'data.file_missing',
         path: input,
         expected: 'a readable CSV file',
-        found: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
+        found: 'no such file',
         fix: 'check the path; to pass CSV content instead of a path, use { text }',
       });
     }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../io/readFile.js';
 import { gunzipSync } from 'node:zlib';
 import { MtlError } from '../errors.js';
 
@@ -184,7 +184,8 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
 /**
  * Read and parse one IDX file (gzip-compressed or not).
  *
- * @throws MtlError `data.file_missing` when the file cannot be read, and the errors of {@link parseIdx}.
+ * @throws MtlError `data.file_missing` when there is no such file, `io.not_regular_file` and the
+ *   other file errors of readRegularFile, and the errors of {@link parseIdx}.
  * @example
  * ```ts
  * const images = readIdxFile('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz');
@@ -194,13 +195,15 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
 export function readIdxFile(path: string): IdxArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    // A regular file only: a named pipe would block forever, /dev/zero never end.
+    bytes = readRegularFile(path, { what: 'an IDX file' });
   } catch (e) {
+    if (e instanceof MtlError && e.code !== 'io.file_missing') throw e;
     throw new MtlError({
       code: 'data.file_missing',
       path,
       expected: 'a readable IDX file',
-      found: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message,
+      found: 'no such file',
       fix: 'check the path',
     });
   }

@@ -1,12 +1,16 @@
 /**
- * Silent wrong results from CSV cells: only plain decimal numbers are numbers.
- * JavaScript's Number() reads `0x1F` as 31, `0b101` as 5, `Infinity`, and ' ' as 0.
+ * Silent wrong results from data files: in a CSV only plain decimal numbers are numbers
+ * (JavaScript's Number() reads `0x1F` as 31, `0b101` as 5, `Infinity`, and ' ' as 0),
+ * and a data path must be a regular file.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCsvDataset } from '../../src/data/csv.js';
 import { parseDecimal } from '../../src/data/decimalNumber.js';
-import { isMtlError } from './helpers.js';
+import { readIdxFile } from '../../src/data/idx.js';
+import { isMtlError, scratch } from './helpers.js';
 
 const NOT_NUMBERS = ['0x1F', '0X1f', '0b101', '0o7', '1e', '1e+', 'e5', 'Infinity', '-Infinity', '+Infinity', 'NaN', '1_000', '1,5', '1.2.3', '.', '+', '-', '--1', '1 2', '١٢', '1e999', '-1e999', 'true', '12px', '0x', '′1'];
 const NUMBERS: Array<[string, number]> = [['12', 12], ['-0.5', -0.5], ['.5', 0.5], ['5.', 5], ['+3', 3], ['1.5e-3', 0.0015], ['1E3', 1000], [' 7 ', 7], ['007', 7], ['-0', -0], ['3.4e38', 3.4e38]];
@@ -52,4 +56,21 @@ test('multiclass integer labels read without classes: a huge index is refused in
     () => loadCsvDataset({ text: 'a,c\n1,0\n2,999999999\n', name: 'c.csv' }, { features: ['a'], targets: [{ name: 'c', kind: 'multiclass', columns: ['c'] }] }),
     isMtlError('data.csv_unknown_class', { path: /row 3, column "c"/, fix: /classes/ }),
   );
+});
+
+test('a CSV or IDX path that is a named pipe or a device is refused before reading (no hang, no endless read)', () => {
+  const { dir, cleanup } = scratch();
+  try {
+    const fifo = join(dir, 'data.csv');
+    execFileSync('mkfifo', [fifo]);
+    const targets = [{ name: 'y', kind: 'binary' as const, columns: ['y'] }];
+    assert.throws(() => loadCsvDataset(fifo, { features: 'rest', targets }), isMtlError('io.not_regular_file', { found: /a named pipe/ }));
+    assert.throws(() => loadCsvDataset('/dev/zero', { features: 'rest', targets }), isMtlError('io.not_regular_file', { found: /a device/ }));
+    assert.throws(() => loadCsvDataset(join(dir, 'missing.csv'), { features: 'rest', targets }), isMtlError('data.file_missing'));
+    assert.throws(() => readIdxFile(fifo), isMtlError('io.not_regular_file'));
+    assert.throws(() => readIdxFile('/dev/zero'), isMtlError('io.not_regular_file'));
+    assert.throws(() => readIdxFile(dir), isMtlError('io.is_directory'));
+  } finally {
+    cleanup();
+  }
 });
