@@ -359,8 +359,20 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       if (!diverged && direction && !direction.every(Number.isFinite)) {
         diverged = new DivergenceError(args.step, args.epoch, [], 'weights', `a non-finite update direction from method "${method.name}"`);
       }
+      if (!diverged && taskScales && taskScales.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+        diverged = new DivergenceError(args.step, args.epoch, [], 'weights', `non-finite task gradient scales ${JSON.stringify(taskScales)} from method "${method.name}"`);
+      }
       if (!diverged && taskScales && (taskScales.length !== tasks.length || !taskScales.every((v) => Number.isFinite(v) && v >= 0))) {
-        diverged = new DivergenceError(args.step, args.epoch, [], 'weights', `task gradient scales ${JSON.stringify(taskScales)} from method "${method.name}" (expected ${tasks.length} finite numbers ≥ 0)`);
+        // A method that breaks its contract: a bug to report, not a divergence.
+        for (const r of rows) for (const g of r) g.dispose();
+        for (const g of taskGrads.values()) g.dispose();
+        throw new MtlError({
+          code: 'weighting.bad_output',
+          path: `weighting.${method.name}.update`,
+          expected: `${tasks.length} task gradient scales, each a finite number ≥ 0`,
+          found: `taskGradientScales ${JSON.stringify(taskScales)}; expected ${tasks.length} finite numbers ≥ 0`,
+          fix: `method "${method.name}" broke the weighting interface: report it`,
+        });
       }
       if (diverged) {
         for (const r of rows) for (const g of r) g.dispose();
