@@ -172,7 +172,9 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
 
 /** Turn the first schema problem into one MtlError naming the field, what was expected and found, and the fix. */
 function toMtlError(error: z.ZodError, input: unknown, source: string): MtlError {
-  const issue = error.issues[0]!;
+  // An unknown key is reported before anything else: a misspelt key also makes its
+  // intended field "missing", and the typo is what the user needs to see.
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
   const path = pathString(issue.path);
   const where = path || '(top level)';
   const found = valueAt(input, issue.path);

@@ -115,7 +115,7 @@ export function formatSummary(summary: RunSummary): string {
     else lines.push('Δm: no single-task baselines yet (run `mtl baselines <experiment>` or train with --baselines).');
     lines.push(
       '',
-      `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epochs, ${summary.multiTask.seconds.toFixed(0)} s` +
+      `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epoch${summary.multiTask.epochs === 1 ? '' : 's'}, ${summary.multiTask.seconds.toFixed(0)} s` +
         (summary.singleTask
           ? `; single-task: ${Object.values(summary.singleTask).reduce((s, b) => s + b.parameters, 0)} parameters in ${Object.keys(summary.singleTask).length} models`
           : ''),
