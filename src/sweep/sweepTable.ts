@@ -172,8 +172,11 @@ function finish(row: RawRow): SweepRow {
   };
 }
 
+/** The code of a trial without a result yet (a table written while a sweep runs, or with --table-only). */
+export const NOT_RUN = 'trials.not_run';
+
 function notRun(trial: Trial): TrialError {
-  return { code: 'trials.not_run', path: `trial ${trial.id}`, expected: 'a finished trial', found: 'no result yet', fix: 'run the sweep (without --table-only) to train it', message: `trial ${trial.id} has not run` };
+  return { code: NOT_RUN, path: `trial ${trial.id}`, expected: 'a finished trial', found: 'no result yet', fix: 'run the sweep (without --table-only) to train it', message: `trial ${trial.id} has not run` };
 }
 
 /** A figure as `mean ± std` (the mean alone for one seed). */
@@ -191,17 +194,19 @@ function cell(figure: MeanStd | undefined, digits: number, sign = false): string
 export function formatSweepTable(table: SweepTable): string {
   const header = table.columns.map((c) => `${c.task} ${c.metric}`);
   const notes: string[] = [];
-  const noteOf = (failure: RowFailure, label: string): number => {
+  // One note per distinct error; the rows point at it.
+  const noteOf = (failure: RowFailure): number => {
     const e = failure.error;
     const text = `[${e.code}] ${e.path}: expected ${e.expected}, found ${e.found}.${e.fix ? ` Fix: ${e.fix}` : ''}`;
-    const line = `${label}: ${text}`;
-    const at = notes.findIndex((n) => n.endsWith(text));
+    const at = notes.indexOf(text);
     if (at >= 0) return at + 1;
-    notes.push(line);
+    notes.push(text);
     return notes.length;
   };
+  let notRun = 0;
   const line = (row: SweepRow, rank: string) => {
-    const marks = [...new Set(row.failed.map((f) => noteOf(f, `${row.label}, seed ${f.seed}`)))];
+    notRun += row.failed.filter((f) => f.error.code === NOT_RUN).length;
+    const marks = [...new Set(row.failed.filter((f) => f.error.code !== NOT_RUN).map((f) => noteOf(f)))];
     const total = row.seeds.length + new Set(row.failed.map((f) => f.seed).filter((s) => !row.seeds.includes(s))).size;
     const seeds = `${row.seeds.length} of ${total}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;
     const cells = table.columns.map((c) => {
@@ -224,6 +229,7 @@ export function formatSweepTable(table: SweepTable): string {
     ...table.singleTask.map((r) => line(r, '—')),
     ...table.rows.map((r) => line(r, r.rank !== undefined ? String(r.rank) : '—')),
   ];
+  if (notRun > 0) lines.push('', `${notRun} trial${notRun === 1 ? ' has' : 's have'} not run yet: the table shows the finished ones.`);
   if (notes.length > 0) lines.push('', ...notes.map((n, i) => `(${i + 1}) ${n}`));
   return lines.join('\n') + '\n';
 }

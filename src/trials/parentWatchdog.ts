@@ -15,7 +15,7 @@ export function exitWithParent(intervalMs = 500): void {
   const watchdog = new Worker(
     `const { workerData } = require('node:worker_threads');
      setInterval(() => { if (process.ppid !== workerData.parent) process.kill(workerData.self, 'SIGKILL'); }, workerData.intervalMs);`,
-    { eval: true, workerData: { parent, self: process.pid, intervalMs } },
+    { eval: true, execArgv: [], workerData: { parent, self: process.pid, intervalMs } },
   );
   watchdog.unref();
 }

@@ -70,7 +70,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const dir = resolvePath(options.dir ?? join('runs', 'worker'));
   const lockMs = Math.round((options.lockSeconds ?? 30) * 1000);
   const name = processName();
-  const pool = new ChildPool({ processes: jobs, threads, ...(options.backend ? { backend: options.backend } : {}) });
+  const pool = new ChildPool({
+    processes: jobs,
+    threads,
+    ...(options.backend ? { backend: options.backend } : {}),
+    onStart: (id, child) => log(`started ${id} in process ${child}`),
+  });
   const connection = redisOptions(target, connectTimeoutMs);
 
   const worker = new Worker<TrialJobData, TrialResult>(
@@ -80,7 +85,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       if (data?.version !== 1 || !data.trial) throw new Error(`job ${job.id}: not a trial job of this version of mtl-ts`);
       const shared = sharesSweepFolder(data);
       const runDir = shared ? data.runDir : join(dir, data.sweepKey, ...data.trial.id.split('/'));
-      log(`started ${data.trial.id}${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''} in ${runDir}`);
+      log(`took ${data.trial.id}${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}: run folder ${runDir}${shared ? " (the coordinator's)" : ''}`);
       let result: TrialResult;
       try {
         result = await pool.run(data.trial, runDir, data.fingerprint);

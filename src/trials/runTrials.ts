@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MtlError } from '../errors.js';
-import { finishedResult, folderConflict, holdsOtherRun } from './executeTrial.js';
+import { folderConflict, holdsOtherRun } from './executeTrial.js';
 import { localPool } from './localPool.js';
 import type { TrialEvent, TrialRunner, TrialTask } from './runner.js';
 import { lockSweepFolder } from './sweepLock.js';
 import type { Trial } from './trial.js';
-import { writeTrialRecord, type TrialResult } from './trialResult.js';
+import { readDoneRecord, writeTrialRecord, type TrialResult } from './trialResult.js';
 
 /** Options of {@link runTrials}. */
 export interface RunTrialsOptions {
@@ -59,8 +59,11 @@ export async function runTrials(trials: readonly Trial[], options: RunTrialsOpti
   const results = new Map<string, TrialResult>();
   const pending: TrialTask[] = [];
   for (const trial of trials) {
-    const done = finishedResult(trial, folder(trial));
-    if (done) results.set(trial.id, { ...done, id: trial.id, overrides: trial.overrides });
+    // Results this coordinator recorded. A run that finished without its result reaching the
+    // coordinator (killed at that moment) goes to the runner, which has the full result (the
+    // queue keeps it) or rebuilds it from the run folder without training.
+    const done = readDoneRecord(folder(trial), trial.config);
+    if (done) results.set(trial.id, { ...done, id: trial.id, overrides: trial.overrides, reused: true });
     else pending.push({ trial, runDir: folder(trial) });
   }
   const runner = options.runner ?? localPool();

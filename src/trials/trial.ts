@@ -62,7 +62,7 @@ function checked(input: Record<string, unknown>, overrides: Overrides, id: strin
     const where = error.path.startsWith(`trial ${id}: `) ? error.path.slice(`trial ${id}: `.length) : error.path;
     const field = where.replace(/\[(\d+)\]/g, '.$1');
     const culprit = Object.keys(overrides).find((key) => key !== TASKS_KEY && (field === key || field.startsWith(key + '.') || key.startsWith(field + '.')));
-    const named = culprit !== undefined ? `${describe(culprit)}=${JSON.stringify(overrides[culprit])} (trial ${id})` : `trial ${id}`;
+    const named = culprit !== undefined ? `${describe(culprit)}=${valueText(overrides[culprit])} (trial ${id})` : `trial ${id}`;
     throw new MtlError({
       code: error.code,
       path: `${named}: ${where}`,
@@ -71,6 +71,11 @@ function checked(input: Record<string, unknown>, overrides: Overrides, id: strin
       ...(error.fix ? { fix: error.fix } : {}),
     });
   }
+}
+
+/** A value as it would be written after `--set key=`. */
+function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /**
