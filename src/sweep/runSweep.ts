@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { MtlError } from '../errors.js';
 import type { ExperimentConfig } from '../experiment/config.js';
 import { finishedResult } from '../trials/executeTrial.js';
-import type { DescribeOverride } from '../trials/overrides.js';
+import type { DescribeOverride, Overrides } from '../trials/overrides.js';
 import type { TrialEvent, TrialRunner } from '../trials/runner.js';
 import { runTrials } from '../trials/runTrials.js';
 import type { TrialResult } from '../trials/trialResult.js';
@@ -17,6 +17,8 @@ export interface SweepOptions {
   set?: Readonly<Record<string, readonly unknown[]>>;
   /** The seeds of every configuration. @defaultValue the experiment's `sweep.seeds`, else its seed */
   seeds?: readonly number[];
+  /** Configurations listed one by one, crossed with `set` (see {@link SweepGrid}). */
+  configurations?: readonly Overrides[];
   /** Where trials train. @defaultValue localPool() */
   runner?: TrialRunner;
   /** @defaultValue runs/<experiment name>-sweep */
@@ -64,7 +66,11 @@ export function defaultSweepDir(config: ExperimentConfig): string {
  * ```
  */
 export async function runSweep(base: ExperimentConfig, options: SweepOptions = {}): Promise<SweepFile & { plan: SweepPlan; sweepDir: string }> {
-  const grid = resolveGrid(base, { ...(options.set ? { set: options.set } : {}), ...(options.seeds ? { seeds: options.seeds } : {}) });
+  const grid = resolveGrid(base, {
+    ...(options.set ? { set: options.set } : {}),
+    ...(options.seeds ? { seeds: options.seeds } : {}),
+    ...(options.configurations ? { configurations: options.configurations } : {}),
+  });
   const plan = planSweep(base, grid, options.describe);
   const sweepDir = resolve(options.sweepDir ?? defaultSweepDir(base));
   let results: TrialResult[];
@@ -98,8 +104,9 @@ export async function runSweep(base: ExperimentConfig, options: SweepOptions = {
   return { ...file, plan, sweepDir };
 }
 
-/** The files a sweep writes into its folder. */
+/** The file a sweep writes its grid, trial results and table to. */
 export const SWEEP_JSON = 'sweep.json';
+/** The file a sweep writes its table to, in Markdown. */
 export const SWEEP_MD = 'sweep.md';
 
 function writeAtomically(path: string, text: string): void {

@@ -8,6 +8,13 @@ export interface SweepGrid {
   set: Readonly<Record<string, readonly unknown[]>>;
   /** @defaultValue the experiment's seed */
   seeds: readonly number[];
+  /**
+   * Configurations listed one by one (each a set of overrides), crossed with `set`'s
+   * combinations: for variants that are not a product, e.g. methods each with their own
+   * options (`{ 'weighting.method': 'static', 'weighting.options.weights.right': 0.5 }`).
+   * @defaultValue one configuration with no overrides
+   */
+  configurations?: readonly Overrides[];
 }
 
 /**
@@ -16,7 +23,10 @@ export interface SweepGrid {
  * replaces its seeds. A field in `set` named `seed` is refused (seeds are the
  * replicates every configuration is averaged over: `seeds`).
  */
-export function resolveGrid(base: ExperimentConfig, flags: { set?: Readonly<Record<string, readonly unknown[]>>; seeds?: readonly number[] } = {}): SweepGrid {
+export function resolveGrid(
+  base: ExperimentConfig,
+  flags: { set?: Readonly<Record<string, readonly unknown[]>>; seeds?: readonly number[]; configurations?: readonly Overrides[] } = {},
+): SweepGrid {
   const set: Record<string, readonly unknown[]> = { ...(base.sweep?.set ?? {}), ...(flags.set ?? {}) };
   if ('seed' in set) {
     throw new MtlError({
@@ -36,12 +46,15 @@ export function resolveGrid(base: ExperimentConfig, flags: { set?: Readonly<Reco
   if (new Set(seeds).size !== seeds.length) {
     throw new MtlError({ code: 'sweep.bad_seeds', path: flags.seeds ? '--seeds' : 'sweep.seeds', expected: 'each seed once', found: seeds.join(','), fix: `use ${[...new Set(seeds)].join(',')}` });
   }
-  return { set, seeds: [...seeds] };
+  if (flags.configurations?.some((c) => 'seed' in c)) {
+    throw new MtlError({ code: 'sweep.seed_in_set', path: 'configurations', expected: 'configurations without a seed', found: 'a seed in a configuration', fix: 'give the seeds as seeds' });
+  }
+  return { set, seeds: [...seeds], ...(flags.configurations ? { configurations: [...flags.configurations] } : {}) };
 }
 
-/** The grid's configurations (every combination of the alternatives, in the order given; no seed). */
+/** The grid's configurations (each listed configuration with every combination of the alternatives, in the order given; no seed). */
 export function gridConfigurations(grid: SweepGrid): Overrides[] {
-  let combinations: Array<Record<string, unknown>> = [{}];
+  let combinations: Array<Record<string, unknown>> = (grid.configurations ?? [{}]).map((c) => ({ ...c }));
   for (const [key, values] of Object.entries(grid.set)) {
     combinations = combinations.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }

@@ -38,7 +38,9 @@ export interface SweepPlan {
 export function planSweep(base: ExperimentConfig, grid: SweepGrid, describe?: DescribeOverride): SweepPlan {
   const options = describe ? { describe } : {};
   const combos = gridConfigurations(grid);
-  const varying = Object.keys(grid.set).filter((k) => new Set(grid.set[k]!.map((v) => JSON.stringify(v))).size > 1);
+  // The fields whose value differs between configurations (absent counts as a value) name the rows.
+  const keys = [...new Set(combos.flatMap((c) => Object.keys(c)))];
+  const varying = keys.filter((k) => new Set(combos.map((c) => JSON.stringify(c[k]))).size > 1);
   const configurations: SweepConfiguration[] = combos.map((overrides) => ({
     overrides,
     label: configurationLabel(overrides, varying.length > 0 ? varying : Object.keys(overrides)),

@@ -17,6 +17,7 @@ export type Overrides = Readonly<Record<string, unknown>>;
 /** How an override key is named in error messages (`--set weighting.method`, `sweep.set.seed`). @defaultValue overrides["key"] */
 export type DescribeOverride = (key: string) => string;
 
+/** The default naming of an override in errors: `overrides["weighting.method"]`. */
 export const describeOverrideKey: DescribeOverride = (key) => `overrides[${JSON.stringify(key)}]`;
 
 /** The key that picks a task subset. */

@@ -94,7 +94,10 @@ export function queueRunner(options: QueueRunnerOptions): TrialRunner {
             const data: TrialJobData = { version: 1, trial: task.trial, sweepDir: context.sweepDir, runDir: task.runDir, sweepKey, fingerprint };
             const jobId = jobIdOf(sweepKey, task.trial, fingerprint);
             const existing = await queue.getJob(jobId);
-            if (existing && (await existing.getState()) === 'failed') await existing.remove();
+            const state = existing ? await existing.getState() : 'unknown';
+            // A job that failed, or whose trial failed, is queued again (the data may have been fixed since);
+            // one that waits, runs or finished is waited for or taken as it is.
+            if (existing && (state === 'failed' || (state === 'completed' && existing.returnvalue?.status !== 'done'))) await existing.remove();
             else if (existing) {
               outstanding.set(jobId, { task, data, started: 0 });
               handled.add(task.trial.id);
@@ -156,9 +159,14 @@ export function queueRunner(options: QueueRunnerOptions): TrialRunner {
   };
 }
 
-/** The fingerprint of a trial's data, loaded here once per distinct data (block, seed, tasks). */
+/**
+ * The fingerprint of a trial's data, loaded here once per distinct data: the data block
+ * and seed, and for CSV data the tasks (which columns are labels). The other sources
+ * load every task's labels whatever the trial's tasks, so their single-task trials
+ * share the fingerprint of the whole experiment.
+ */
 function fingerprintOf(config: ExperimentConfig, memo: Map<string, string>): string {
-  const key = JSON.stringify({ data: config.data, seed: config.seed, tasks: config.tasks });
+  const key = JSON.stringify({ data: config.data, seed: config.seed, tasks: config.data.source === 'csv' ? config.tasks : undefined });
   let fingerprint = memo.get(key);
   if (fingerprint === undefined) {
     fingerprint = dataFingerprint(loadExperimentData(config));

@@ -47,6 +47,11 @@ test('the grid: every combination of the alternatives, seeds from the flags over
   assert.deepEqual(resolveGrid(base, { seeds: [4] }).seeds, [4]);
   assert.throws(() => resolveGrid(base, { set: { seed: [1, 2] } }), (e: unknown) => e instanceof MtlError && e.code === 'sweep.seed_in_set' && /--seeds 1,2/.test(e.fix ?? ''));
   assert.throws(() => resolveGrid(base, { seeds: [1, 1] }), (e: unknown) => e instanceof MtlError && e.code === 'sweep.bad_seeds');
+  // The sweep block is the same as the flags.
+  const { sweep: _block, ...plain } = base;
+  const fromFlags = planSweep(base, resolveGrid(validateExperiment(plain), { set: { 'weighting.method': ['equal', 'pcgrad'] }, seeds: [0, 1] }));
+  const fromBlock = planSweep(base, resolveGrid(base));
+  assert.deepEqual(fromFlags.trials, fromBlock.trials);
   assert.deepEqual(splitAlternatives('[64,64],[128], {"a":1,"b":2},"x,y"'), ['[64,64]', '[128]', '{"a":1,"b":2}', '"x,y"']);
 });
 

@@ -38,7 +38,7 @@ export const sweepCommand: Command = {
     seeds: { type: 'string', value: '0,1,2', description: "the seeds of every configuration (default: the sweep block's, else the experiment's seed)" },
     jobs: { type: 'string', value: 'N', description: 'trials trained at once on this machine (default: the number of cores)' },
     threads: { type: 'string', value: 'N', description: 'native threads per trial (default: cores / jobs)' },
-    queue: { type: 'string', value: 'URL', description: 'send the trials to the BullMQ queue of this Redis server (redis://host:port) for mtl worker processes' },
+    queue: { type: 'string', value: 'redis://HOST:PORT', description: 'send the trials to the BullMQ queue of this Redis server (redis://host:port) for mtl worker processes' },
     'sweep-dir': { type: 'string', value: 'DIR', description: 'the sweep folder (default runs/<experiment name>-sweep)' },
     'table-only': { type: 'boolean', description: 'write sweep.json and sweep.md from the trials finished so far; train nothing' },
     backend: BACKEND_OPTION,
