@@ -72,11 +72,6 @@ export class ChildPool {
     });
   }
 
-  /** How many trials run or wait now. */
-  get load(): number {
-    return this.waiting.length + this.slots.filter((s) => s.work).length;
-  }
-
   /** Stop every process (running trials stop where they are; their checkpoints stay). */
   async close(): Promise<void> {
     this.closed = true;

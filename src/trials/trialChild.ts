@@ -15,7 +15,7 @@ const send = (message: FromChild) => process.send?.(message);
 exitWithParent();
 process.on('disconnect', () => process.exit(0));
 
-let backend: string;
+let backend = '';
 let threads = 1;
 try {
   const selected = await selectBackend(undefined, { log: () => {} });
@@ -23,8 +23,9 @@ try {
   // The native path computes with MTL_NATIVE_THREADS threads; wasm and cpu with one.
   if (selected.name === 'native') threads = (await import('../backend/native.js')).nativeInfo()?.threads ?? 1;
 } catch (error) {
-  send({ type: 'fatal', error: toTrialError(error) });
-  process.exit(1);
+  // Exit once the message is out (an exit right after send() can drop it).
+  process.send?.({ type: 'fatal', error: toTrialError(error) } satisfies FromChild, () => process.exit(1));
+  await new Promise(() => {});
 }
 const dataCache = new DataCache();
 process.on('message', (message: ToChild) => {
