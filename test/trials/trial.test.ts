@@ -3,6 +3,11 @@ import { test } from 'node:test';
 import { MtlError } from '../../src/errors.js';
 import { validateExperiment, type ExperimentConfig } from '../../src/experiment/config.js';
 import { loadExperimentData } from '../../src/experiment/loadData.js';
+import { runBaselines, runExperiment } from '../../src/experiment/runExperiment.js';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseOverrideText } from '../../src/trials/overrides.js';
 import { defineTrial, defineTrials, singleTaskTrial } from '../../src/trials/trial.js';
 import { shortKey, trialId } from '../../src/trials/trialId.js';
@@ -146,4 +151,23 @@ test('--set values are read by what the field takes', () => {
   assert.deepEqual(parseOverrideText(base, 'tasks', 'risk+stay'), ['risk', 'stay']);
   assert.deepEqual(parseOverrideText(base, 'data.features', 'rest'), 'rest');
   assert.deepEqual(parseOverrideText(base, 'data.features', '["age","bmi"]'), ['age', 'bmi']);
+});
+
+test('a single-task trial trains the same network as `mtl baselines`, to the last bit, leaking no tensors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mtl-trial-'));
+  try {
+    const p = patients();
+    const base = validateExperiment({ ...p, sweep: undefined, data: { ...p.data, features: ['age', 'bmi', 'glucose', 'smoker'] }, tasks: p.tasks.filter((t) => t.name !== 'risk') });
+    const before = tf.memory().numTensors;
+    const baselines = await runBaselines(base, { runDir: join(dir, 'baselines'), progress: false, log: () => {} });
+    for (const task of ['readmitted', 'stay']) {
+      const trial = singleTaskTrial(base, { seed: base.seed }, task);
+      const summary = await runExperiment(trial.config, { runDir: join(dir, trial.id), progress: false, log: () => {} });
+      assert.deepEqual(summary.multiTask!.evaluation[task]!.metrics, baselines.singleTask![task]!.evaluation.metrics, task);
+      assert.equal(summary.multiTask!.parameters, baselines.singleTask![task]!.parameters);
+    }
+    assert.equal(tf.memory().numTensors, before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
