@@ -190,6 +190,18 @@ export const experimentSchema = z
      * the same steps, so it reproduces the resumed run.
      */
     overrides: z.array(overrideSchema).optional(),
+    /**
+     * What `mtl sweep` runs (the same as its flags): `set` maps field paths to their
+     * alternatives (`weighting.method: [equal, pcgrad]`), `seeds` the seeds of every
+     * configuration. `mtl train` ignores it.
+     */
+    sweep: z
+      .object({
+        set: z.record(z.array(z.unknown()).nonempty()).optional(),
+        seeds: z.array(finite().int({ message: 'an integer' }).min(0, { message: 'an integer ≥ 0' }).safe({ message: 'an integer ≤ 2^53 − 1' })).nonempty().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -218,7 +230,9 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
 
 /** Turn the first schema problem into one MtlError naming the field, what was expected and found, and the fix. */
 function toMtlError(error: z.ZodError, input: unknown, source: string): MtlError {
-  const issue = error.issues[0]!;
+  // An unknown key is reported before anything else: a misspelt key also makes its
+  // intended field "missing", and the typo is what the user needs to see.
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
   const path = pathString(issue.path);
   const where = path || '(top level)';
   const found = valueAt(input, issue.path);

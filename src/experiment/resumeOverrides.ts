@@ -18,7 +18,7 @@ export interface FieldChange {
 }
 
 /** Fields that do not describe how the multi-task model trains, so a resume ignores them. */
-const IGNORED = new Set(['baselines', 'overrides']);
+const IGNORED = new Set(['baselines', 'overrides', 'sweep']);
 
 /**
  * Every leaf field that differs between two experiments (path, old and new value),

@@ -174,7 +174,7 @@ export function formatSummary(summary: RunSummary): string {
     if (leftOut.length > 0) lines.push(`Δm leaves out: ${leftOut.map((l) => `${l.task}/${l.metric} (${l.reason})`).join('; ')}`);
     lines.push(
       '',
-      `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epochs, ${summary.multiTask.seconds.toFixed(0)} s` +
+      `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epoch${summary.multiTask.epochs === 1 ? '' : 's'}, ${summary.multiTask.seconds.toFixed(0)} s` +
         (summary.singleTask
           ? `; single-task: ${Object.values(summary.singleTask).reduce((s, b) => s + b.parameters, 0)} parameters in ${Object.keys(summary.singleTask).length} models`
           : ''),
@@ -300,7 +300,10 @@ async function trainOne(
  * the folder is opened (see {@link openRunFolder}: marked, locked, writable, a resume's
  * overrides recorded) and released when the run ends or fails.
  */
-export async function runExperiment(experiment: ExperimentConfig, options: RunOptions & { backend?: string; baselines?: boolean } = {}): Promise<RunSummary> {
+export async function runExperiment(
+  experiment: ExperimentConfig,
+  options: RunOptions & { backend?: string; baselines?: boolean; /** The experiment's data, already loaded (by `loadExperimentData` from this config). */ data?: ExperimentData } = {},
+): Promise<RunSummary> {
   const requested = withCliSettings(experiment, options);
   const runDir = options.runDir ?? join('runs', requested.name);
   const log = options.log ?? ((l: string) => console.log(l));
@@ -314,7 +317,7 @@ export async function runExperiment(experiment: ExperimentConfig, options: RunOp
     });
   }
   assertSafeRunLocation(runDir);
-  const data = prepareExperiment(requested);
+  const data = prepareExperiment(requested, options.data);
   const run = openRunFolder(runDir, requested, { mode: options.resume ? 'resume' : 'new', ...(options.force ? { force: true } : {}), log });
   try {
     const config = run.config;
@@ -337,12 +340,12 @@ export async function runExperiment(experiment: ExperimentConfig, options: RunOp
 
 /**
  * The checks of a run that touch no file: the experiment's memory needs (see
- * memoryEstimate.ts), its data (labels, sizes), and that its model, weighting method and
- * optimizer build. Returns the loaded data.
+ * memoryEstimate.ts), its data (labels, sizes; loaded here unless given), and that its
+ * model, weighting method and optimizer build. Returns the data.
  */
-function prepareExperiment(config: ExperimentConfig): ExperimentData {
+function prepareExperiment(config: ExperimentConfig, loaded?: ExperimentData): ExperimentData {
   checkMemory(config);
-  const data = loadExperimentData(config);
+  const data = loaded ?? loadExperimentData(config);
   buildWeighting(config, config.tasks.map((t) => t.name));
   buildOptimizer(config).dispose();
   installSeededRandom(config.seed);

@@ -44,11 +44,18 @@ export function nonFiniteTensors(tensors: readonly tf.Tensor[]): number[] {
   return bad;
 }
 
-/** The first non-finite value of a tensor, for a message ("NaN", "Infinity"). */
-export function firstNonFinite(tensor: tf.Tensor): string {
+/**
+ * What is wrong with a gradient {@link nonFiniteTensors} flagged, for a message: "a
+ * non-finite gradient (NaN)", or, when every element is finite but they sum past
+ * float32's range, "an exploding gradient (...)" (Adam's second moment of such a
+ * gradient overflows on the next operation anyway).
+ */
+export function describeGradient(tensor: tf.Tensor): string {
   const values = tensor.dataSync();
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return String(values[i]);
-  return 'a sum beyond float32\'s range';
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return `a non-finite gradient (${values[i]})`;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]!));
+  return `an exploding gradient (elements up to ${max.toExponential(2)}, summing past float32's range)`;
 }
 
 /**

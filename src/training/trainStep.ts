@@ -6,7 +6,7 @@ import { maskedMeanLoss } from '../tasks/losses.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { snapshotRandom } from './seededRandom.js';
-import { DivergenceError, firstNonFinite, nonFiniteTensors } from './divergence.js';
+import { DivergenceError, describeGradient, nonFiniteTensors } from './divergence.js';
 
 /** Everything one training step needs besides the batch. */
 export interface TrainStepArgs {
@@ -141,7 +141,7 @@ function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPres
         args.epoch,
         tasks.map((t) => t.name).filter((t) => owners.has(t)),
         'gradient',
-        `a non-finite gradient (${firstNonFinite(grads[badVars[0]!.name]!)}) in ${describeVariables(model, badVars)}`,
+        `${describeGradient(grads[badVars[0]!.name]!)} in ${describeVariables(model, badVars)}`,
       );
     }
   }
@@ -430,7 +430,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
   const bad = nonFiniteTensors(entries.map(([, g]) => g));
   if (bad.length > 0) {
     const badVars = bad.map((k) => entries[k]![0]);
-    const detail = `a non-finite gradient (${firstNonFinite(entries[bad[0]!]![1])}) in ${describeVariables(model, badVars)}${badVars.some((v) => shared.includes(v)) ? ` (the per-task gradients were finite: the combination by "${method.name}" with weights [${weights.join(', ')}] overflowed)` : ''}`;
+    const detail = `${describeGradient(entries[bad[0]!]![1])} in ${describeVariables(model, badVars)}${badVars.some((v) => shared.includes(v)) ? ` (the per-task gradients were finite: the combination by "${method.name}" with weights [${weights.join(', ')}] overflowed)` : ''}`;
     const owners = new Set(badVars.map((v) => ownerOf(model, v)));
     tf.dispose(entries.map(([, g]) => g));
     throw new DivergenceError(args.step, args.epoch, tasks.map((t) => t.name).filter((t) => owners.has(t)), 'gradient', detail);
