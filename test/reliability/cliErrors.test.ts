@@ -30,7 +30,7 @@ after(() => work.cleanup());
 
 function mtl(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--no-progress'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, MTL_BACKEND: 'cpu' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, ...(args[0] === 'train' ? ['--no-progress'] : [])], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, MTL_BACKEND: 'cpu' } }, (error, stdout, stderr) => {
       resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
