@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlError } from '../errors.js';
-import { deltaM, type MetricComparison } from '../evaluation/deltaM.js';
+import { comparisonsFromEvaluations, deltaMByTask, DELTA_M_FORMULA, type MetricComparison, type TaskDelta } from '../evaluation/deltaM.js';
 import type { Evaluation } from '../evaluation/evaluate.js';
-import { saveModel } from '../io/modelFiles.js';
+import { ArrayDataset } from '../data/dataset.js';
+import { saveMultiTaskModel } from '../io/multiTaskModelFiles.js';
 import { fit, type FitResult } from '../training/fit.js';
 import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
@@ -65,10 +66,12 @@ export interface RunSummary {
   backend?: string;
   multiTask?: { evaluation: Evaluation; epochs: number; steps: number; seconds: number; parameters: number };
   singleTask?: Record<string, { evaluation: Evaluation[string]; epochs: number; seconds: number; parameters: number }>;
-  /** Per task: the main metric of the multi-task model and of its baseline. */
+  /** The metrics Δm is computed from (each task's `deltaMetrics`), multi-task and single-task. */
   comparison?: MetricComparison[];
-  /** Δm in percent over every metric of every task (lower is better). */
+  /** Δm in percent, lower is better: the mean over tasks of each task's mean relative change (see `deltaMByTask`). */
   deltaM?: number;
+  /** Each task's part of Δm: its metrics and their mean relative change in percent. */
+  deltaMPerTask?: TaskDelta[];
 }
 
 function summaryPath(runDir: string): string {
@@ -79,25 +82,28 @@ export function readSummary(runDir: string): RunSummary | undefined {
   return existsSync(summaryPath(runDir)) ? (JSON.parse(readFileSync(summaryPath(runDir), 'utf8')) as RunSummary) : undefined;
 }
 
-function writeSummary(runDir: string, summary: RunSummary): void {
+function writeSummary(runDir: string, summary: RunSummary, deltaMetrics: Record<string, readonly string[]>): void {
   if (summary.multiTask && summary.singleTask) {
-    const comparison: MetricComparison[] = [];
-    for (const [task, mtl] of Object.entries(summary.multiTask.evaluation)) {
-      const stl = summary.singleTask[task];
-      if (!stl) continue;
-      for (const [metric, value] of Object.entries(mtl.metrics)) {
-        const base = stl.evaluation.metrics[metric];
-        if (base === undefined) continue;
-        const direction = ['mse', 'rmse', 'mae'].includes(metric) ? 'lower' : 'higher';
-        comparison.push({ task, metric, direction, multiTask: value, singleTask: base });
-      }
-    }
+    const comparison = comparisonsFromEvaluations(
+      summary.multiTask.evaluation,
+      Object.fromEntries(Object.entries(summary.singleTask).map(([t, b]) => [t, b.evaluation])),
+      deltaMetrics,
+    );
     summary.comparison = comparison;
-    summary.deltaM = comparison.length > 0 ? deltaM(comparison) : undefined;
+    const breakdown = comparison.length > 0 ? deltaMByTask(comparison) : undefined;
+    summary.deltaM = breakdown?.deltaM;
+    summary.deltaMPerTask = breakdown?.perTask;
   }
   writeFileSync(summaryPath(runDir), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(runDir, 'summary.md'), formatSummary(summary));
 }
+
+/** Each task's Δm metrics from the experiment (its `deltaMetrics`, by default its first metric). */
+function deltaMetricsOf(config: ExperimentConfig): Record<string, readonly string[]> {
+  return Object.fromEntries(buildTasks(config).map((t) => [t.name, t.deltaMetrics]));
+}
+
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`;
 
 /** The summary as a Markdown table: per task and metric, MTL next to single-task, then Δm. */
 export function formatSummary(summary: RunSummary): string {
@@ -111,8 +117,13 @@ export function formatSummary(summary: RunSummary): string {
       }
     }
     lines.push('');
-    if (summary.deltaM !== undefined) lines.push(`Δm = ${summary.deltaM >= 0 ? '+' : ''}${summary.deltaM.toFixed(2)}% (mean relative change against the single-task baselines; lower is better)`);
-    else lines.push('Δm: no single-task baselines yet (run `mtl baselines <experiment>` or train with --baselines).');
+    if (summary.deltaM !== undefined) {
+      lines.push(`Δm = ${signed(summary.deltaM)} (lower is better: the mean over tasks of each task's relative change against its single-task baseline)`);
+      if (summary.deltaMPerTask) {
+        lines.push('', `per task: ${summary.deltaMPerTask.map((t) => `${t.task} (${t.metrics.join(', ')}) ${signed(t.change)}`).join(', ')}`);
+      }
+      lines.push('', DELTA_M_FORMULA);
+    } else lines.push('Δm: no single-task baselines yet (run `mtl baselines <experiment>` or train with --baselines).');
     lines.push(
       '',
       `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epoch${summary.multiTask.epochs === 1 ? '' : 's'}, ${summary.multiTask.seconds.toFixed(0)} s` +
@@ -152,7 +163,7 @@ async function trainOne(
 ): Promise<{ result: FitResult; evaluation: Evaluation; seconds: number; parameters: number }> {
   // Same seed for the multi-task run and every baseline: same initialisation stream, same data order.
   installSeededRandom(config.seed);
-  const tasks = buildTasks(config, taskNames);
+  const tasks = buildTasks(config, taskNames, data.preprocessor);
   const names = tasks.map((t) => t.name);
   const model = buildModel(config, tasks, data.train.inputShape);
   const { method, options: methodOptions } = taskNames && taskNames.length === 1
@@ -166,6 +177,15 @@ async function trainOne(
     // The re-training already checkpointed: its checkpoint holds the weights of the chosen networks.
     model.finalize(readPolicy(runDir), { fromScratch: false });
   } else if (isAdaShare(model)) {
+    if (!(train instanceof ArrayDataset)) {
+      throw new MtlError({
+        code: 'config.incompatible',
+        path: 'data.stream',
+        expected: 'data held in memory for AdaShare (its policy search splits the training set in two)',
+        found: 'a streaming data set',
+        fix: 'set data.stream: false, or use another architecture for a file this large',
+      });
+    }
     // AdaShare first searches its per-task select/skip policy (weights and policy trained
     // on two halves of the training data), then the chosen networks train below. The
     // search checkpoints into <runDir>/search-checkpoint; a resumed run continues it
@@ -220,11 +240,21 @@ async function trainOne(
   });
   const { evaluate } = await import('../evaluation/evaluate.js');
   const evaluation = data.validation ? evaluate(model, taskNames ? data.test.withTasks(names) : data.test) : result.evaluation!;
-  await saveModel(model.model, join(runDir, 'model'), { tasks: names, architecture: model.architecture });
+  await saveMultiTaskModel(model, join(runDir, 'model'), {
+    inputShape: data.train.inputShape,
+    ...(data.preprocessor ? { preprocessing: data.preprocessor } : {}),
+    classNames: classNamesOf(config),
+  });
+  if (data.preprocessor) writeFileSync(join(runDir, 'preprocessing.json'), JSON.stringify(data.preprocessor, null, 2) + '\n');
   const parameters = model.parameterCount();
   optimizer.dispose();
   model.model.dispose();
   return { result, evaluation, seconds: (Date.now() - started) / 1000, parameters };
+}
+
+/** Class names of multiclass tasks given as a list in the experiment. */
+function classNamesOf(config: ExperimentConfig): Record<string, string[]> {
+  return Object.fromEntries(config.tasks.filter((t) => Array.isArray(t.classes)).map((t) => [t.name, t.classes as string[]]));
 }
 
 /**
@@ -247,7 +277,7 @@ export async function runExperiment(experiment: ExperimentConfig, options: RunOp
     ...(options.backend ? { backend: options.backend } : {}),
     multiTask: { evaluation: mtl.evaluation, epochs: mtl.result.history.length, steps: mtl.result.steps, seconds: mtl.seconds, parameters: mtl.parameters },
   };
-  writeSummary(runDir, summary);
+  writeSummary(runDir, summary, deltaMetricsOf(config));
   if (options.baselines ?? config.baselines) await runBaselines(config, { ...options, runDir, log }, data);
   const final = readSummary(runDir)!;
   log('\n' + formatSummary(final));
@@ -275,7 +305,7 @@ export async function runBaselines(experiment: ExperimentConfig, options: RunOpt
       seconds: stl.seconds,
       parameters: stl.parameters,
     };
-    writeSummary(runDir, summary);
+    writeSummary(runDir, summary, deltaMetricsOf(config));
   }
   return readSummary(runDir)!;
 }

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { MtlError } from '../errors.js';
-import { readWeights } from '../io/modelFiles.js';
+import { readModelArtifacts, readWeights } from '../io/modelFiles.js';
+import { readModelMetadata } from '../inference/modelMetadata.js';
 import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildTasks } from './buildExperiment.js';
 import { validateExperiment, type ExperimentConfig } from './config.js';
@@ -26,7 +27,8 @@ export function readRunConfig(runDir: string): ExperimentConfig {
 /**
  * Rebuild a saved model of a run folder (the multi-task model, or with `taskNames` a
  * single-task baseline) and load its trained weights from `modelDir`; `policyDir`
- * holds the AdaShare policy when the architecture has one.
+ * holds the AdaShare policy when the architecture has one. The target scaling of
+ * regression tasks comes from the model's saved metadata.
  */
 export function loadRunModel(
   config: ExperimentConfig,
@@ -35,7 +37,8 @@ export function loadRunModel(
   options: { taskNames?: string[]; policyDir?: string } = {},
 ): MultiTaskModel {
   installSeededRandom(config.seed);
-  const model = buildModel(config, buildTasks(config, options.taskNames), inputShape);
+  const saved = readModelMetadata(readModelArtifacts(modelDir).userDefinedMetadata, join(modelDir, 'model.json'));
+  const model = buildModel(config, buildTasks(config, options.taskNames, saved?.preprocessing), inputShape);
   if (isAdaShare(model)) model.finalize(readPolicy(options.policyDir ?? join(modelDir, '..')), { fromScratch: false });
   const weights = readWeights(modelDir);
   model.model.setWeights(weights);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
-import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
+import { disposeBatch, type Dataset } from '../data/dataset.js';
 import { MtlError } from '../errors.js';
 import { evaluate, type Evaluation } from '../evaluation/evaluate.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
@@ -14,6 +14,7 @@ import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import { installSeededRandom, seededRandomState } from './seededRandom.js';
 import { assertFiniteLosses, trainStep } from './trainStep.js';
 import { BATCH_NORM_RECALIBRATION_BATCHES, recalibrateBatchNorm } from './batchNormRecalibration.js';
+import { checkTaskScales } from './scaleCheck.js';
 
 /** Stop when a validation metric has not improved for `patience` epochs. */
 export interface EarlyStoppingSpec {
@@ -29,9 +30,9 @@ export interface EarlyStoppingSpec {
 
 export interface FitArgs {
   model: MultiTaskModel;
-  train: ArrayDataset;
+  train: Dataset;
   /** Evaluated after every epoch (metrics logged; early stopping reads it). */
-  evaluation?: ArrayDataset;
+  evaluation?: Dataset;
   method: WeightingMethod<unknown, unknown>;
   methodOptions: unknown;
   optimizer: Optimizer;
@@ -221,6 +222,9 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     position.metricsBytes = metricsPath && existsSync(metricsPath) ? statSync(metricsPath).size : 0;
     await saveCheckpoint(checkpointDir, model, optimizer, position);
   };
+  // Tasks whose losses or gradients differ by orders of magnitude, under a method that does not balance them: warn once.
+  const scales = args.resume ? undefined : checkTaskScales({ model, data: train, method, batchSize, seed: args.seed, log });
+  if (scales) writeRecord({ type: 'scales', step: 0, ...scales });
 
   while (position.epoch < epochs) {
     const epoch = position.epoch;
