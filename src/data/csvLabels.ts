@@ -15,6 +15,9 @@ export class LabelReader {
   private classIndex: Map<string, number> | null = null;
   private classNames: string[] | null = null;
   private integerClasses = false;
+  /** `classes: K` with cells that are names rather than indices: the names are learned, and there must be K. */
+  private classCount: number | null = null;
+  private integerSeen = false;
 
   constructor(
     readonly target: CsvTarget,
@@ -26,8 +29,7 @@ export class LabelReader {
   ) {
     if (target.kind === 'multiclass') {
       if (typeof target.classes === 'number') {
-        this.classNames = Array.from({ length: target.classes }, (_, i) => String(i));
-        this.integerClasses = true;
+        this.classCount = target.classes;
       } else if (Array.isArray(target.classes)) {
         this.classNames = target.classes.map(String);
       }
@@ -51,7 +53,19 @@ export class LabelReader {
     if (t.kind === 'multiclass') {
       const cell = fields[this.columns[0]!]!.trim();
       if (this.classNames) this.classOf(cell, line);
-      else if (this.distinct.size < 100_000 || this.distinct.has(cell)) this.distinct.add(cell);
+      else if (this.classCount !== null && /^\d+$/.test(cell)) {
+        // classes: K with class indices: each must be below K.
+        if (Number(cell) >= this.classCount) {
+          throw new MtlError({
+            code: 'data.csv_unknown_class',
+            path: this.cellPath(line, this.columns[0]!),
+            expected: `a class index 0..${this.classCount - 1} (classes: ${this.classCount})`,
+            found: JSON.stringify(cell),
+            fix: 'correct the value, raise classes, or give classes as a list of names',
+          });
+        }
+        this.integerSeen = true;
+      } else if (this.distinct.size < 100_000 || this.distinct.has(cell)) this.distinct.add(cell);
       else {
         throw new MtlError({
           code: 'data.csv_bad_label',
@@ -84,6 +98,24 @@ export class LabelReader {
    */
   finish(): TargetTransform {
     const t = this.target;
+    if (t.kind === 'multiclass' && !this.classNames && this.classCount !== null) {
+      const names = [...this.distinct].sort();
+      if (names.length === 0) {
+        this.classNames = Array.from({ length: this.classCount }, (_, i) => String(i));
+        this.integerClasses = true;
+      } else if (this.integerSeen || names.length !== this.classCount) {
+        throw new MtlError({
+          code: 'data.csv_class_count',
+          path: `${this.source}: column "${this.header[this.columns[0]!]}"`,
+          expected: `${this.classCount} classes for task "${t.name}" (classes: ${this.classCount}), all names or all indices 0..${this.classCount - 1}`,
+          found: `${this.integerSeen ? 'class indices mixed with ' : ''}${names.length} named class${names.length === 1 ? '' : 'es'} [${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}]`,
+          fix: this.integerSeen ? 'recode the column to names or to indices' : `set classes: ${names.length}, or list the class names: classes: [${names.slice(0, 12).join(', ')}]`,
+        });
+      } else {
+        this.classNames = names;
+        this.classIndex = new Map(names.map((c, i) => [c, i]));
+      }
+    }
     if (t.kind === 'multiclass' && !this.classNames) {
       const all = [...this.distinct];
       if (all.length > 0 && all.every((c) => /^\d+$/.test(c))) {
