@@ -39,7 +39,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { MtlError } from '../src/errors.js';
-import { deltaM } from '../src/evaluation/deltaM.js';
+import { comparisonsFromEvaluations, deltaM } from '../src/evaluation/deltaM.js';
+import { buildTasks } from '../src/experiment/buildExperiment.js';
 import { readExperiment, validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
 import { SEARCH_CHECKPOINT_DIR, hasSearchCheckpoint } from '../src/training/adashareTraining.js';
@@ -152,6 +153,7 @@ for (const path of experiments) {
   const base = readExperiment(path);
   const folder = join(values.out!, base.name);
   const tasks = base.tasks.map((t) => t.name);
+  const deltaMetrics = Object.fromEntries(buildTasks(base).map((t) => [t.name, t.deltaMetrics]));
 
   const baselines = new Map<number, RunSummary>();
   for (const seed of seeds) {
@@ -199,19 +201,9 @@ for (const path of experiments) {
         }
         const { summary } = outcome;
         const b = baselines.get(seed)!.singleTask!;
-        deltas.push(
-          deltaM(
-            tasks.flatMap((t) =>
-              Object.entries(summary.multiTask!.evaluation[t]!.metrics).map(([m, v]) => ({
-                task: t,
-                metric: m,
-                direction: (['mse', 'rmse', 'mae'].includes(m) ? 'lower' : 'higher') as 'lower' | 'higher',
-                multiTask: v,
-                singleTask: b[t]!.evaluation.metrics[m]!,
-              })),
-            ),
-          ),
-        );
+        // Δm against this seed's single-task baselines, on each task's deltaMetrics (the definition of the run summary).
+        const single = Object.fromEntries(tasks.map((t) => [t, b[t]?.evaluation]));
+        deltas.push(deltaM(comparisonsFromEvaluations(summary.multiTask!.evaluation, single, deltaMetrics)));
         for (const t of tasks) metric[t]!.push(mainMetric(summary.multiTask!.evaluation[t]!));
         parameters.push(summary.multiTask!.parameters);
         stepMs.push(outcome.stepMs);

@@ -17,6 +17,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
+import { comparisonsFromEvaluations, deltaM } from '../src/evaluation/deltaM.js';
+import { buildTasks } from '../src/experiment/buildExperiment.js';
 import { readExperiment } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
 import { formatMeanStd } from './meanStd.js';
@@ -84,6 +86,7 @@ function weightingOf(entry: string): { method: string; options?: Record<string, 
 }
 
 const tasks = base.tasks.map((t) => t.name);
+const deltaMetrics = Object.fromEntries(buildTasks(base).map((t) => [t.name, t.deltaMetrics]));
 const rows: string[] = [];
 const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
 for (const method of methods) {
@@ -97,15 +100,10 @@ for (const method of methods) {
       // A run stopped part-way has a checkpoint: continue it rather than fail on the existing folder.
       summary = await runExperiment(config, { runDir: dir, resume: existsSync(join(dir, 'checkpoint')), ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
     }
-    // Δm against this seed's single-task baselines.
-    const { deltaM } = await import('../src/evaluation/deltaM.js');
+    // Δm against this seed's single-task baselines, on each task's deltaMetrics (the definition of the run summary).
     const b = baselines.get(seed)!.singleTask!;
-    const comparisons = tasks.flatMap((t) =>
-      Object.entries(summary!.multiTask!.evaluation[t]!.metrics).map(([m, v]) => ({
-        task: t, metric: m, direction: (['mse', 'rmse', 'mae'].includes(m) ? 'lower' : 'higher') as 'lower' | 'higher', multiTask: v, singleTask: b[t]!.evaluation.metrics[m]!,
-      })),
-    );
-    deltas.push(deltaM(comparisons));
+    const single = Object.fromEntries(tasks.map((t) => [t, b[t]?.evaluation]));
+    deltas.push(deltaM(comparisonsFromEvaluations(summary.multiTask!.evaluation, single, deltaMetrics)));
     for (const t of tasks) metric[t]!.push(Object.values(summary.multiTask!.evaluation[t]!.metrics)[0]!);
     console.error(`${method} seed ${seed}: Δm ${deltas[deltas.length - 1]!.toFixed(2)}%`);
   }

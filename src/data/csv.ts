@@ -125,7 +125,7 @@ export interface CsvSplitsArgs extends CsvReadArgs {
   stream?: boolean | 'auto';
   /** Rows of the streaming shuffle buffer. @defaultValue 10,000 */
   shuffleBuffer?: number;
-  /** Bytes read per chunk. @defaultValue 4 MiB */
+  /** Bytes read per chunk. @defaultValue 64 KiB */
   chunkBytes?: number;
 }
 

@@ -26,7 +26,11 @@ export type CsvInput = string | { text: string; name?: string };
 export interface CsvSourceOptions {
   /** Field delimiter, or `auto` to detect it from the start of the file. @defaultValue 'auto' */
   delimiter?: CsvDelimiter | 'auto';
-  /** Bytes read per chunk. @defaultValue 4 MiB */
+  /**
+   * Bytes read per chunk. Small chunks keep each chunk's records short-lived (a 4 MiB
+   * chunk's tens of thousands of records outlive the young generation and cost about
+   * six times the CPU in garbage collection). @defaultValue 64 KiB
+   */
   chunkBytes?: number;
 }
 
@@ -79,7 +83,7 @@ export function openCsv(input: CsvInput, options: CsvSourceOptions = {}): CsvSou
     });
   }
   const delimiter = !options.delimiter || options.delimiter === 'auto' ? detectDelimiter(sample, bytes <= SAMPLE_BYTES) : options.delimiter;
-  const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+  const chunkBytes = options.chunkBytes ?? 64 * 1024;
   let header: string[] | undefined;
   const all = function* (): Generator<CsvRecord> {
     const parser = new CsvRecordParser(path, delimiter);

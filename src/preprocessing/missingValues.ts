@@ -23,7 +23,14 @@ export const DEFAULT_NA_VALUES: readonly string[] = ['', 'NA', 'NaN', 'null', 'N
  */
 export function missingValueTest(naValues: readonly string[] = DEFAULT_NA_VALUES): (cell: string) => boolean {
   const set = new Set(['', ...naValues.map((v) => v.trim().toLowerCase())]);
-  return (cell) => set.has(cell.trim().toLowerCase());
+  const longest = Math.max(...[...set].map((v) => v.length));
+  const space = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xa0 || c === 0xfeff;
+  return (cell) => {
+    // Most cells are values: longer than any marker and not padded, they need no trimmed copy.
+    const n = cell.length;
+    if (n > longest && !space(cell.charCodeAt(0)) && !space(cell.charCodeAt(n - 1))) return false;
+    return set.has(cell.trim().toLowerCase());
+  };
 }
 
 /**

@@ -48,6 +48,12 @@ test('missing cells, numbers and category counts', () => {
   const missing = missingValueTest(['NA', ' ? ']);
   assert.deepEqual(['', '  ', 'na', 'N/A', '?', '0', 'none'].map(missing), [true, true, true, false, true, false, false]);
   assert.deepEqual(['12', ' -0.5 ', '.5', '1e3', '0x10', 'Infinity', '1,5', ''].map(parseNumberCell), [12, -0.5, 0.5, 1000, NaN, NaN, NaN, NaN]);
+  // The fast reading agrees with the definition (a plain decimal, trimmed) on the edge cases.
+  const plain = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  const byDefinition = (c: string) => (plain.test(c.trim()) && Number.isFinite(Number(c.trim())) ? Number(c.trim()) : NaN);
+  for (const c of ['+1', '5.', '1E-3', '-.5e+2', '\t8\n', '-0x10', '0b1', '0o7', '0X1', '-Infinity', 'NaN', '  ', '1 000', '1e', 'e1', '.', '-', '1.2.3', '007', '1_0', '1e400', '−1', '0b', '0x', '+.5', '12abc']) {
+    assert.deepEqual(parseNumberCell(c), byDefinition(c), JSON.stringify(c));
+  }
   const counts = new CategoryCounts('c', 3);
   ['b', 'a', 'b', 'c'].forEach((v) => counts.add(v));
   assert.equal(counts.mostFrequent(), 'b');
