@@ -168,6 +168,24 @@ export function fitCsvPreprocessing(
   options: PreprocessingOptions,
   fitted?: PreprocessorJson,
 ): { preprocessor: PreprocessorJson; counts: SplitCounts } {
+  try {
+    return fitPass(plan, assignment, options, fitted);
+  } catch (error) {
+    // The fitter names columns; the file is named here.
+    const source = plan.source.source;
+    if (error instanceof MtlError && !error.path.startsWith(source)) {
+      throw new MtlError({ code: error.code, path: `${source}: ${error.path}`, expected: error.expected, found: error.found, ...(error.fix ? { fix: error.fix } : {}) });
+    }
+    throw error;
+  }
+}
+
+function fitPass(
+  plan: CsvPlan,
+  assignment: Uint8Array | null,
+  options: PreprocessingOptions,
+  fitted?: PreprocessorJson,
+): { preprocessor: PreprocessorJson; counts: SplitCounts } {
   const fitter = fitted ? null : new PreprocessorFitter(plan.featureColumns, plan.targets, options);
   const { featureColumns } = plan.layout;
   const values = new Array<string>(featureColumns.length);

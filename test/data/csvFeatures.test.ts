@@ -91,7 +91,7 @@ test('declared categorical columns, custom naValues, maxCategories and unknown c
 });
 
 test('a column with no value in any row, and an empty file, are named', () => {
-  assertMtlError(() => load('a,b,y\n1,,1\n2,NA,0\n', { features: ['a', 'b'], targets }), 'data.empty_column', 'column "b"', 'only missing values in 2 training rows');
+  assertMtlError(() => load('a,b,y\n1,,1\n2,NA,0\n', { features: ['a', 'b'], targets }), 'data.empty_column', 'data.csv: column "b"', 'only missing values in 2 training rows');
   assertMtlError(() => load('a,y\n', { features: ['a'], targets }), 'data.csv_empty', 'a header only');
 });
 
