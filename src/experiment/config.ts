@@ -257,6 +257,11 @@ function knownKeys(path: (string | number)[]): string[] | undefined {
   let schema: z.ZodTypeAny = experimentSchema;
   for (const p of path) {
     schema = unwrap(schema);
+    // Inside a union (data sources, `standardize: boolean | { ... }`), the object option that has the key.
+    if (schema instanceof z.ZodDiscriminatedUnion || schema instanceof z.ZodUnion) {
+      const options = (schema.options as z.ZodTypeAny[]).map(unwrap).filter((o): o is z.ZodObject<z.ZodRawShape> => o instanceof z.ZodObject);
+      schema = options.find((o) => (p as string) in o.shape) ?? schema;
+    }
     if (schema instanceof z.ZodObject) schema = schema.shape[p as string];
     else if (schema instanceof z.ZodArray) schema = schema.element;
     else if (schema instanceof z.ZodRecord) schema = schema.valueSchema;
@@ -265,8 +270,9 @@ function knownKeys(path: (string | number)[]): string[] | undefined {
   }
   schema = unwrap(schema);
   if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
-  if (schema instanceof z.ZodDiscriminatedUnion) {
-    return [...new Set((schema.options as z.ZodObject<z.ZodRawShape>[]).flatMap((o) => Object.keys(o.shape)))];
+  if (schema instanceof z.ZodDiscriminatedUnion || schema instanceof z.ZodUnion) {
+    const objects = (schema.options as z.ZodTypeAny[]).map(unwrap).filter((o): o is z.ZodObject<z.ZodRawShape> => o instanceof z.ZodObject);
+    return objects.length > 0 ? [...new Set(objects.flatMap((o) => Object.keys(o.shape)))] : undefined;
   }
   return undefined;
 }
