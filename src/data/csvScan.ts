@@ -16,6 +16,7 @@ import type { CsvSource } from './csvSource.js';
 
 /** Where each row of a file goes: training, test or validation part. */
 export const SPLIT = { train: 0, test: 1, validation: 2 } as const;
+/** A row's part: 0 train, 1 test, 2 validation. */
 export type SplitCode = (typeof SPLIT)[keyof typeof SPLIT];
 
 /** What a CSV file's columns are, learned from one pass over it. */
