@@ -43,7 +43,7 @@ import { deltaM } from '../src/evaluation/deltaM.js';
 import { readExperiment, validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
 import { SEARCH_CHECKPOINT_DIR, hasSearchCheckpoint } from '../src/training/adashareTraining.js';
-import { formatMeanStd, meanStd } from './meanStd.js';
+import { formatMeanStd, meanStd } from '../src/report/meanStd.js';
 
 const { values } = parseArgs({
   options: {

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { readExperiment } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
-import { formatMeanStd } from './meanStd.js';
+import { formatMeanStd } from '../src/report/meanStd.js';
 
 const { values } = parseArgs({
   options: {

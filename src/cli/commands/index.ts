@@ -1,8 +1,10 @@
 import type { Command } from '../command.js';
 import { baselinesCommand } from './baselines.js';
 import { benchCommand } from './bench.js';
+import { dashboardCommand } from './dashboard.js';
 import { evalCommand } from './eval.js';
+import { reportCommand } from './report.js';
 import { trainCommand } from './train.js';
 
 /** Every `mtl` subcommand, in the order `mtl --help` lists them. */
-export const COMMANDS: readonly Command[] = [trainCommand, baselinesCommand, evalCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, baselinesCommand, evalCommand, reportCommand, dashboardCommand, benchCommand];

@@ -1,5 +1,9 @@
-/** Mean and sample standard deviation (n − 1; 0 for a single value) of the results over seeds. */
+/**
+ * Mean and sample standard deviation (n − 1; 0 for a single value) of results over
+ * seeds. NaN for no values.
+ */
 export function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  if (xs.length === 0) return { mean: NaN, std: NaN };
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
   return { mean, std };
@@ -7,9 +11,10 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number } {
 
 /**
  * `mean ± std` of `xs` scaled by `scale` (just the mean for one value), with `digits`
- * decimals; `sign` writes a + before non-negative means.
+ * decimals; `sign` writes a + before non-negative means; `—` for no values.
  */
 export function formatMeanStd(xs: readonly number[], { scale = 1, digits = 2, sign = false } = {}): string {
+  if (xs.length === 0) return '—';
   const { mean, std } = meanStd(xs.map((x) => x * scale));
   const m = `${sign && mean >= 0 ? '+' : ''}${mean.toFixed(digits)}`;
   return xs.length > 1 ? `${m} ± ${std.toFixed(digits)}` : m;
