@@ -30,7 +30,8 @@ figure.figure svg { display: block; max-width: none; height: auto; }
 figure.figure figcaption { color: var(--muted); font-size: 12px; max-width: 640px; margin-top: 6px; }
 table.results { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
 table.results th, table.results td { border-bottom: 1px solid var(--line); padding: 4px 12px; text-align: right; white-space: nowrap; }
-table.results th:first-child, table.results td:first-child { text-align: left; }
+table.results th:first-child, table.results td:first-child { text-align: left; white-space: normal; max-width: 460px; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 table.results thead th { border-bottom: 2px solid #c9ced8; }
 .caption { color: var(--muted); font-size: 12px; }
 .empty { color: var(--muted); font-style: italic; }
@@ -39,9 +40,9 @@ table.results thead th { border-bottom: 2px solid #c9ced8; }
 function tableHtml(t: ResultsTable): string {
   return (
     `<p class="caption">${escapeXml(t.caption)}</p>` +
-    `<table class="results"><thead><tr>${t.header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>` +
+    `<div class="table-wrap"><table class="results"><thead><tr>${t.header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>` +
     t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('') +
-    `</tbody></table>` +
+    `</tbody></table></div>` +
     (t.notes.length > 0 ? `<ul class="caption">${t.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>` : '')
   );
 }

@@ -75,24 +75,30 @@ const SHORT_PATHS: Record<string, string> = { 'weighting.method': '', 'model.arc
 /** Label each configuration by what sets it apart from the others (method, architecture, options). */
 function labels(groups: RunData[][], given: (run: RunData) => string | undefined): string[] {
   const flats = groups.map((g) => (g[0]!.config ? flatten(Object.fromEntries(Object.entries(g[0]!.config).filter(([k]) => !NOT_CONFIGURATION.has(k)))) : undefined));
-  const paths = new Set(flats.flatMap((f) => (f ? [...f.keys()] : [])));
-  const differing = [...paths].filter((p) => new Set(flats.map((f) => f?.get(p) ?? 'undefined')).size > 1).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  return groups.map((g, i) => {
+  const known = flats.filter((f): f is Map<string, string> => f !== undefined);
+  const paths = new Set(known.flatMap((f) => [...f.keys()]));
+  const differing = [...paths].filter((p) => new Set(known.map((f) => f.get(p) ?? 'undefined')).size > 1).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const names = groups.map((g, i) => {
     const fromSweep = given(g[0]!);
     if (fromSweep) return fromSweep;
     const f = flats[i];
     if (!f) return g[0]!.dir.split(/[\\/]/).at(-1)!.replace(/[-_](s|seed)?\d+$/i, '');
     if (differing.length === 0) return String(g[0]!.config?.name ?? g[0]!.name).replace(/[-_](s|seed)?\d+$/i, '');
-    return differing
+    const parts = differing
       .filter((p) => f.has(p))
       .map((p) => {
         const v = f.get(p)!;
         const text = v.startsWith('"') ? (JSON.parse(v) as string) : v;
-        return p in SHORT_PATHS ? text : `${p.replace(/^(training|model\.options|weighting\.options|model|data)\./, '')}=${text}`;
-      })
-      .join(' · ');
+        return p in SHORT_PATHS ? text : `${p.replace(/^(training|model\.options|weighting\.options|model|data)\./, '')}=${text.length > 24 ? `${text.slice(0, 21)}…` : text}`;
+      });
+    return parts.length > MAX_LABEL_PARTS ? `${parts.slice(0, MAX_LABEL_PARTS).join(' · ')} · +${parts.length - MAX_LABEL_PARTS} more` : parts.join(' · ');
   });
+  // Shortened labels may meet: tell them apart by their first run's folder.
+  return names.map((n, i) => (names.indexOf(n) !== names.lastIndexOf(n) ? `${n} (${groups[i]![0]!.dir.split(/[\\/]/).at(-1)})` : n));
 }
+
+/** Settings a label names before it says how many more differ. */
+const MAX_LABEL_PARTS = 4;
 
 /** Method, then architecture, then the rest: the order labels read best in. */
 function rank(path: string): number {

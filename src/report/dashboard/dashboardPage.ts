@@ -93,6 +93,7 @@ const CLIENT_SCRIPT = `
     if (path === current) return;
     current = path;
     if (source) source.close();
+    source = null;
     shown = {};
     figures.textContent = '';
     facts.textContent = '';
@@ -100,10 +101,24 @@ const CLIENT_SCRIPT = `
     title.textContent = path;
     pathEl.textContent = '';
     renderList();
+    maybeConnect();
+  }
+  /** Follow the selected run once the runs list has it (a run chosen by its address may not exist yet). */
+  function maybeConnect() {
+    if (current === null || source) return;
+    if (runs.some(function (r) { return r.path === current; })) connect(current);
+    else setBadge('waiting for ' + current + ' to appear…', '');
+  }
+  function connect(path) {
     source = new EventSource('/events/run/' + encodePath(path));
     source.addEventListener('run', function (e) { update(JSON.parse(e.data)); });
     source.addEventListener('problem', function (e) { setBadge('cannot read the run: ' + JSON.parse(e.data).message, 'down'); });
-    source.onerror = function () { setBadge('reconnecting…', 'down'); };
+    source.onerror = function () {
+      setBadge('reconnecting…', 'down');
+      // A stream refused (the folder is not a run yet, or the server restarted) is not retried by the browser: retry here.
+      var failed = source;
+      if (failed.readyState === 2) setTimeout(function () { if (current === path && source === failed) connect(path); }, 1500);
+    };
   }
   function fromHash() {
     var m = /^#run=(.*)$/.exec(location.hash);
@@ -111,7 +126,7 @@ const CLIENT_SCRIPT = `
   }
   window.addEventListener('hashchange', fromHash);
   var listSource = new EventSource('/events/runs');
-  listSource.addEventListener('runs', function (e) { runs = JSON.parse(e.data); renderList(); });
+  listSource.addEventListener('runs', function (e) { runs = JSON.parse(e.data); renderList(); maybeConnect(); });
   listSource.onopen = function () { if (!current) setBadge('connected', 'live'); };
   listSource.onerror = function () { setBadge('reconnecting…', 'down'); };
   fromHash();

@@ -58,6 +58,7 @@ class Channel<T> {
   private timer: NodeJS.Timeout | undefined;
   private signature = '';
   private busy = false;
+  private quietUntil = 0;
   private last: string | undefined;
 
   constructor(
@@ -82,10 +83,13 @@ class Channel<T> {
   }
 
   private async poll(): Promise<void> {
-    if (this.busy) return;
+    // At most one load at a time, and a pause after each as long as it took (a run that
+    // logs faster than its figures render is shown at the speed they render).
+    if (this.busy || Date.now() < this.quietUntil) return;
     const signature = this.signatureOf();
     if (signature === this.signature) return;
     this.busy = true;
+    const started = Date.now();
     try {
       const payload = await this.load();
       this.signature = signature;
@@ -97,6 +101,7 @@ class Channel<T> {
       this.signature = signature;
     } finally {
       this.busy = false;
+      this.quietUntil = Date.now() + (Date.now() - started);
     }
   }
 
