@@ -16,14 +16,14 @@ export function compareMetricsFigure(results: readonly ConfigurationResult[]): F
   return figure(
     'compare-metrics',
     'Test metric per task and configuration',
-    'Each configuration\'s main test metric per task: the bar is the mean over seeds, the whisker ± one standard deviation, each tick one seed. Overlapping whiskers are differences the seeds do not resolve.',
+    'Each configuration\'s main test metric per task: the bar is the mean over seeds, the whisker ± one standard deviation, each dot one seed. Overlapping whiskers are differences the seeds do not resolve.',
     wrapped(rows, 'panel', {
       width: Math.max(PANEL_WIDTH, 26 * order.length),
-      encoding: { x: { field: 'configuration', type: 'nominal', sort: order, title: null, axis: { labelAngle: -35, labelLimit: 160 } } },
+      encoding: { x: { field: 'configuration', type: 'nominal', sort: order, title: null, axis: { labelAngle: -35, labelLimit: 220 } } },
       layer: [
         { mark: { type: 'bar', opacity: 0.75 }, encoding: { y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: null, scale: { zero: false } }, color: { field: 'configuration', type: 'nominal', sort: order, legend: null } } },
-        { mark: { type: 'errorbar', extent: 'stdev', ticks: true }, encoding: { y: { field: 'value', type: 'quantitative', title: null } } },
-        { mark: { type: 'tick', color: '#222', thickness: 1.5, size: 10 }, encoding: { y: { field: 'value', type: 'quantitative', title: null } } },
+        { mark: { type: 'errorbar', extent: 'stdev', color: '#222' }, encoding: { y: { field: 'value', type: 'quantitative', title: null } } },
+        { mark: { type: 'point', filled: true, color: '#222', size: 16, opacity: 0.8 }, encoding: { y: { field: 'value', type: 'quantitative', title: null } } },
       ],
     }, 3),
   );
@@ -34,6 +34,7 @@ export function compareDeltaMFigure(results: readonly ConfigurationResult[]): Fi
   const rows = results.filter((r) => !r.singleTask).flatMap((r) => r.deltaM.map((d) => ({ configuration: r.label, deltaM: d })));
   if (rows.length === 0) return undefined;
   const order = results.filter((r) => !r.singleTask && r.deltaM.length > 0).map((r) => r.label);
+  const y = { field: 'configuration', type: 'nominal', sort: order, title: null, axis: { labelLimit: 360 } };
   return figure(
     'compare-delta-m',
     'Δm per configuration',
@@ -42,12 +43,11 @@ export function compareDeltaMFigure(results: readonly ConfigurationResult[]): Fi
       data: { values: rows },
       width: PANEL_WIDTH * 2,
       height: Math.max(60, 24 * order.length),
-      encoding: { y: { field: 'configuration', type: 'nominal', sort: order, title: null, axis: { labelLimit: 220 } } },
       layer: [
-        { mark: { type: 'bar', opacity: 0.75 }, encoding: { x: { aggregate: 'mean', field: 'deltaM', type: 'quantitative', title: 'Δm (%, lower is better)' }, color: { condition: { test: 'datum.mean_deltaM <= 0', value: '#54a24b' }, value: '#e45756' } } },
-        { mark: { type: 'errorbar', extent: 'stdev', ticks: true }, encoding: { x: { field: 'deltaM', type: 'quantitative' } } },
-        { mark: { type: 'point', filled: true, color: '#222', size: 18 }, encoding: { x: { field: 'deltaM', type: 'quantitative' } } },
-        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#333' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+        { mark: { type: 'bar', opacity: 0.75 }, encoding: { y, x: { aggregate: 'mean', field: 'deltaM', type: 'quantitative', title: 'Δm (%, lower is better)' }, color: { condition: { test: 'datum.mean_deltaM <= 0', value: '#54a24b' }, value: '#e45756' } } },
+        { mark: { type: 'errorbar', extent: 'stdev', color: '#222' }, encoding: { y, x: { field: 'deltaM', type: 'quantitative', title: 'Δm (%, lower is better)' } } },
+        { mark: { type: 'point', filled: true, color: '#222', size: 18 }, encoding: { y, x: { field: 'deltaM', type: 'quantitative', title: 'Δm (%, lower is better)' } } },
+        { mark: { type: 'rule', color: '#333' }, encoding: { x: { datum: 0, type: 'quantitative' } } },
       ],
     },
   );
