@@ -9,17 +9,19 @@
  * A method may carry options after `+` (`--methods graddrop,graddrop+keepGradientNorm=false`).
  *
  * Runs already finished in the output folder are reused, so the command can be
- * stopped and started again. Prints a Markdown table. The default folder is
+ * stopped and started again. Prints a Markdown table, written by the report's table
+ * writer from the run folders (`mtl report <out> --markdown -` prints it again later). The default folder is
  * runs/table-<experiment name>, with -e<N> / -n<N> appended when --epochs /
  * --train-size shrink the budget, so runs of different budgets never mix.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { readExperiment } from '../src/experiment/config.js';
 import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
-import { formatMeanStd } from '../src/report/meanStd.js';
+import { tableFromRuns } from '../src/report/resultsTable.js';
+import { readRun, type RunData } from '../src/report/runFolder.js';
 
 const { values } = parseArgs({
   options: {
@@ -83,37 +85,21 @@ function weightingOf(entry: string): { method: string; options?: Record<string, 
   return { method: method!, options };
 }
 
-const tasks = base.tasks.map((t) => t.name);
-const rows: string[] = [];
-const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
+// Make sure every run exists (finished runs are reused, stopped ones resumed), then write the
+// table from the run folders with the report's table writer, so it can be regenerated from
+// them at any time: mtl report <out> --markdown - prints the same table.
 for (const method of methods) {
-  const metric: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
-  const deltas: number[] = [];
   for (const seed of seeds) {
     const dir = join(out, `${method}-s${seed}`);
-    let summary = existsSync(join(dir, 'summary.json')) ? readSummary(dir) : undefined;
-    if (!summary?.multiTask) {
-      const config = { ...base, seed, baselines: false, name: `${base.name}-${method}-s${seed}`, weighting: weightingOf(method) };
-      // A run stopped part-way has a checkpoint: continue it rather than fail on the existing folder.
-      summary = await runExperiment(config, { runDir: dir, resume: existsSync(join(dir, 'checkpoint')), ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
-    }
-    // Δm against this seed's single-task baselines.
-    const { deltaM } = await import('../src/evaluation/deltaM.js');
-    const b = baselines.get(seed)!.singleTask!;
-    const comparisons = tasks.flatMap((t) =>
-      Object.entries(summary!.multiTask!.evaluation[t]!.metrics).map(([m, v]) => ({
-        task: t, metric: m, direction: (['mse', 'rmse', 'mae'].includes(m) ? 'lower' : 'higher') as 'lower' | 'higher', multiTask: v, singleTask: b[t]!.evaluation.metrics[m]!,
-      })),
-    );
-    deltas.push(deltaM(comparisons));
-    for (const t of tasks) metric[t]!.push(Object.values(summary.multiTask!.evaluation[t]!.metrics)[0]!);
-    console.error(`${method} seed ${seed}: Δm ${deltas[deltas.length - 1]!.toFixed(2)}%`);
+    if (readSummary(dir)?.multiTask) continue;
+    const config = { ...base, seed, baselines: false, name: `${base.name}-${method}-s${seed}`, weighting: weightingOf(method) };
+    // A run stopped part-way has a checkpoint: continue it rather than fail on the existing folder.
+    await runExperiment(config, { runDir: dir, resume: existsSync(join(dir, 'checkpoint')), ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
+    console.error(`${method} seed ${seed} done`);
   }
-  rows.push(`| ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} |`);
 }
-const single = tasks.map((t) => fmt(seeds.map((s) => Object.values(baselines.get(s)!.singleTask![t]!.evaluation.metrics)[0]!), 100));
-console.log(`\n${base.name}${trainSize ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epochs; main metric ×100, Δm in % (lower is better)\n`);
-console.log(`| method | ${tasks.join(' | ')} | Δm |`);
-console.log(`| --- | ${tasks.map(() => '---').join(' | ')} | --- |`);
-console.log(`| single-task | ${single.join(' | ')} | 0 |`);
-for (const r of rows) console.log(r);
+const runs = [...seeds.map((s) => readRun(join(out, `baselines-s${s}`))), ...methods.flatMap((m) => seeds.map((s) => readRun(join(out, `${m}-s${s}`))))];
+// Rows are labelled by the --methods entry (the run folder's name without its seed).
+const label = (run: RunData) => basename(run.dir).replace(/-s\d+$/, '');
+console.log(`\n${base.name}${trainSize ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epochs\n`);
+console.log(tableFromRuns(runs, { firstColumn: 'method', label }));
