@@ -1,6 +1,8 @@
 import { MtlError } from '../../errors.js';
-import { DEFAULT_DASHBOARD_PORT, startDashboard } from '../../report/dashboard/dashboardServer.js';
 import type { Command, CommandContext } from '../command.js';
+
+/** Default port of `mtl dashboard` (the same as `startDashboard`'s). */
+const DEFAULT_DASHBOARD_PORT = 6060;
 
 /** A port number option (0–65535; 0 picks a free port), or the default. */
 function portOption(values: CommandContext['values']): number {
@@ -33,6 +35,8 @@ export const dashboardCommand: Command = {
   async run(context) {
     const runsDir = context.positionals[0] ?? 'runs';
     const host = (context.values.host as string | undefined) ?? '127.0.0.1';
+    // Loaded on use: Vega is not needed by the other commands.
+    const { startDashboard } = await import('../../report/dashboard/dashboardServer.js');
     const dashboard = await startDashboard({ runsDir, port: portOption(context.values), host });
     context.log(`dashboard: ${dashboard.url}  (runs in ${runsDir}; read-only; Ctrl-C to stop)`);
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') context.log(`note: listening on ${host}: other machines that reach it can read these runs`);

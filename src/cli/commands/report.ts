@@ -1,4 +1,3 @@
-import { writeReport } from '../../report/writeReport.js';
 import type { Command } from '../command.js';
 
 /** `mtl report`: one self-contained HTML report (and optionally SVG figures and a Markdown table) from run and sweep folders. */
@@ -29,6 +28,8 @@ export const reportCommand: Command = {
     const { values } = context;
     const out = (values.out as string | undefined) ?? 'report.html';
     const markdown = values.markdown as string | undefined;
+    // Loaded on use: Vega is not needed by the other commands.
+    const { writeReport } = await import('../../report/writeReport.js');
     const written = await writeReport(context.positionals, {
       out,
       ...(values.svg ? { svgDir: values.svg as string } : {}),
