@@ -91,9 +91,9 @@ export class ProgressBar {
 const number = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(2) : v.toFixed(Math.abs(v) >= 100 ? 1 : 4 - Math.max(0, Math.floor(Math.log10(Math.abs(v) || 1)))));
 
 /**
- * One progress line: `epoch 3/40 [bar] 120/235  loss a 0.4113 b 0.5200  w a 1.00 b 0.83
- * 45.0 steps/s (2880 ex/s)  ETA 3s epoch, 2m10s run`. With `bar` false (plain lines) the
- * bar is left out.
+ * One progress line: `epoch 3/40 [bar] 120/235  ETA 3s epoch, 2m10s run  45.0 steps/s
+ * (1440 ex/s)  loss a 0.4113 b 0.5200  w a 1.00 b 0.83` (weights only when a method moves
+ * them away from 1). With `bar` false (plain lines) the bar is left out.
  */
 export function formatProgress(args: ProgressUpdate, stepsPerSecond: number, bar: boolean): string {
   const width = 16;
@@ -102,11 +102,12 @@ export function formatProgress(args: ProgressUpdate, stepsPerSecond: number, bar
   const runLeft = ((args.epochs - args.epoch - 1) * args.batches + (args.batches - args.batch)) / Math.max(stepsPerSecond, 1e-9);
   const losses = Object.entries(args.losses).map(([k, v]) => `${k} ${number(v)}`).join(' ');
   const weights = args.weights && Object.values(args.weights).some((v) => v !== 1) ? `  w ${Object.entries(args.weights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}` : '';
+  // Time left and speed first: a line cut to the terminal's width loses task details, not the ETA.
   return (
     `epoch ${args.epoch + 1}/${args.epochs} ${bar ? `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ` : 'batch '}${args.batch}/${args.batches}` +
-    `  loss ${losses}${weights}` +
+    `  ETA ${formatSeconds(epochLeft)} epoch, ${formatSeconds(runLeft)} run` +
     `  ${stepsPerSecond.toFixed(1)} steps/s (${(stepsPerSecond * args.batchSize).toFixed(0)} ex/s)` +
-    `  ETA ${formatSeconds(epochLeft)} epoch, ${formatSeconds(runLeft)} run`
+    `  loss ${losses}${weights}`
   );
 }
 
