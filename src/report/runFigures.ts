@@ -325,6 +325,31 @@ export function gateFigure(run: RunData, prefix = ''): Figure | undefined {
   );
 }
 
+/** MMoE/PLE: each gate's mean weight per expert over the epochs, one panel per gate (a gate collapsing onto one expert shows as one line rising to 1). */
+export function gateHistoryFigure(run: RunData, prefix = ''): Figure | undefined {
+  const records = run.log.architecture.filter((a) => (a.gates?.length ?? 0) > 0);
+  if (records.length < 2) return undefined;
+  const levels = new Set(records.flatMap((a) => a.gates!.map((g) => g.level))).size;
+  const rows = records.flatMap((a) =>
+    a.gates!.flatMap((g) => g.experts.map((expert, e) => ({ epoch: a.epoch + 1, gate: levels > 1 ? `${g.gate} (level ${g.level + 1})` : g.gate, expert, weight: g.weights[e]! }))),
+  );
+  const gates = [...new Set(rows.map((r) => r.gate))];
+  const experts = new Set(rows.map((r) => r.expert)).size;
+  return figure(
+    `${prefix}gate-usage-history`,
+    'Expert usage by gate over training',
+    "Each gate's mean weight on each expert after every epoch. Gates that drift apart are specialising; a gate that puts all its weight on one expert has collapsed onto it.",
+    wrapped(rows, 'gate', {
+      mark: line(withPoints(rows.length, gates.length * experts)),
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+        y: { field: 'weight', type: 'quantitative', title: 'mean gate weight', scale: { domain: [0, 1] } },
+        color: { field: 'expert', type: 'nominal', title: 'expert' },
+      },
+    }, 3, gates),
+  );
+}
+
 /** Cross-stitch: every stitch unit's T×T mixing matrix at the last logged epoch. */
 export function stitchFigure(run: RunData, prefix = ''): Figure | undefined {
   const last = lastWith(run.log, 'stitches');
@@ -418,6 +443,7 @@ export function runFigures(run: RunData, all: readonly RunData[] = [run], prefix
     cosineHistoryFigure(run, prefix),
     policyFigure(run, prefix),
     gateFigure(run, prefix),
+    gateHistoryFigure(run, prefix),
     stitchFigure(run, prefix),
     run.affinity ? affinityFigure(run.affinity, prefix) : undefined,
     run.grouping ? groupingFigure(run.grouping, prefix) : undefined,

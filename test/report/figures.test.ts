@@ -15,6 +15,7 @@ const diagnostics = [
   { type: 'diagnostics', step: 10, epoch: 0, weights: { a: 1.1, b: 0.9 }, gradientNorms: { a: 1.5, b: 0.6 }, cosines: { 'a~b': -0.3 } },
 ];
 const architecture = [
+  { type: 'architecture', epoch: 1, step: 20, gates: [{ gate: 'task:a', level: 0, experts: ['expert0', 'expert1'], weights: [0.5, 0.5] }, { gate: 'task:b', level: 0, experts: ['expert0', 'expert1'], weights: [0.5, 0.5] }] },
   {
     type: 'architecture',
     epoch: 2,
@@ -48,7 +49,7 @@ test('every figure of a run renders to an SVG with marks, showing the numbers of
     assert.deepEqual(run.problems, []);
     const figures = runFigures(run);
     assert.deepEqual(figures.map((f) => f.id), [
-      'loss', 'metrics', 'delta-m', 'weights', 'gradient-norms', 'gradient-cosines', 'gradient-cosine-history', 'adashare-policy', 'gate-usage', 'cross-stitch', 'affinity', 'task-groups',
+      'loss', 'metrics', 'delta-m', 'weights', 'gradient-norms', 'gradient-cosines', 'gradient-cosine-history', 'adashare-policy', 'gate-usage', 'gate-usage-history', 'cross-stitch', 'affinity', 'task-groups',
     ]);
     const svg: Record<string, string> = {};
     for (const f of figures) {
@@ -63,6 +64,8 @@ test('every figure of a run renders to an SVG with marks, showing the numbers of
     assert.ok(svg['gate-usage']!.includes('>0.70<') && svg['gate-usage']!.includes('>0.75<'));
     assert.equal((svg['adashare-policy']!.match(/>skip</g) ?? []).length, 2, 'two skipped blocks');
     assert.ok(svg['cross-stitch']!.includes('>0.20<'));
+    assert.equal((svg['gate-usage-history']!.match(/<path [^>]*d="M[^"]*L/g) ?? []).length, 4, 'a line per gate and expert: 2 gates × 2 experts');
+    assert.ok(svg['gate-usage']!.includes('(epoch 3)'), 'the heatmap shows the last logged epoch');
     assert.ok(svg['affinity']!.includes('>0.040<') && svg['affinity']!.includes('>−0.020<'));
     assert.match(svg['task-groups']!, /trained on only/);
     // The training-loss panel of task a has its three epochs as points: 3 training + 3 held-out + 3 single-task.
