@@ -4,7 +4,7 @@ import type { MetricDirection } from '../tasks/task.js';
 import { TASKS_KEY, type Overrides } from '../trials/overrides.js';
 import type { Trial } from '../trials/trial.js';
 import type { TrialError, TrialResult } from '../trials/trialResult.js';
-import { meanStd, type MeanStd } from './meanStd.js';
+import { meanStd, type MeanStd } from '../evaluation/meanStd.js';
 import { configurationLabel, type SweepPlan } from './sweepPlan.js';
 
 /** A trial of a row that did not finish, with its coded error. */

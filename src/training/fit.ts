@@ -14,6 +14,7 @@ import { learningRateAt, type ScheduleSpec } from './schedules.js';
 import { installSeededRandom, seededRandomState } from './seededRandom.js';
 import { assertFiniteLosses, trainStep } from './trainStep.js';
 import { BATCH_NORM_RECALIBRATION_BATCHES, recalibrateBatchNorm } from './batchNormRecalibration.js';
+import { architectureRecord } from './architectureRecord.js';
 
 /** Stop when a validation metric has not improved for `patience` epochs. */
 export interface EarlyStoppingSpec {
@@ -274,7 +275,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       for (const t of tasks) {
         if (position.epochLossCounts[t]) running[t] = position.epochLossSums[t]! / position.epochLossCounts[t]!;
       }
-      bar.update({ epoch, epochs, batch: position.batchInEpoch, batches: batchesPerEpoch, batchSize, losses: running });
+      bar.update({ epoch, epochs, batch: position.batchInEpoch, batches: batchesPerEpoch, batchSize, losses: running, weights: Object.fromEntries(tasks.map((t, i) => [t, position.lastWeights[i]!])) });
       if (args.stopAfterSteps !== undefined && stepsThisCall >= args.stopAfterSteps) {
         interrupted = true;
         break;
@@ -317,6 +318,8 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     };
     history.push(record);
     writeRecord(record);
+    const architecture = metricsPath ? architectureRecord(model, args.evaluation ?? train, epoch, position.step) : undefined;
+    if (architecture) writeRecord(architecture);
     bar.clear();
     log(formatEpochLine(record, epochs));
     if (args.earlyStopping && evaluation) {
