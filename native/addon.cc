@@ -2,7 +2,9 @@
 // owns (the tfjs cpu backend's buffers) and writes into a caller-allocated output,
 // so no data is copied across the boundary. Argument errors throw TypeErrors.
 #include <node_api.h>
+#ifdef MTL_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 
 #include <algorithm>
 #include <stdexcept>
@@ -358,21 +360,63 @@ napi_value SetThinMatMul(napi_env env, napi_callback_info info) {
   });
 }
 
-// info() -> { threads, blasThreads, blasConfig, blasCore, thinMatMul }
+// setGemm(isa, gemm): switches the own kernels' instruction set ("avx512", "avx2",
+// "portable"; null keeps it) and the GEMM ("own", "openblas", "auto"; null keeps it).
+// Returns false, changing nothing, when this build or CPU cannot run the request.
+napi_value SetGemm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 2);
+    auto text = [&](size_t i) {
+      size_t n = 0;
+      check(napi_get_value_string_utf8(env, c.argv[i], nullptr, 0, &n), "expected a string or null");
+      std::string s(n, '\0');
+      check(napi_get_value_string_utf8(env, c.argv[i], s.data(), n + 1, &n), "expected a string or null");
+      return s;
+    };
+    const std::string isa = c.is_null(0) ? "" : text(0);
+    const std::string gemm = c.is_null(1) ? "" : text(1);
+    const std::string old_isa = mtl::gemm_isa(), old_gemm = mtl::gemm_choice_name();
+    bool ok = (isa.empty() || mtl::set_gemm_isa(isa.c_str())) && (gemm.empty() || mtl::set_gemm_choice(gemm.c_str()));
+    if (!ok) {
+      mtl::set_gemm_isa(old_isa.c_str());
+      mtl::set_gemm_choice(old_gemm.c_str());
+    }
+    napi_value v;
+    napi_get_boolean(env, ok, &v);
+    return v;
+  });
+}
+
+// info() -> { threads, blas, blasThreads, blasConfig, blasCore, thinMatMul, isa, isasCompiled, isasUsable, gemm }
 napi_value Info(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     napi_value obj, v;
     napi_create_object(env, &obj);
+    auto set_string = [&](const char* key, const std::string& value) {
+      napi_create_string_utf8(env, value.c_str(), NAPI_AUTO_LENGTH, &v);
+      napi_set_named_property(env, obj, key, v);
+    };
     napi_create_int32(env, mtl::num_threads(), &v);
     napi_set_named_property(env, obj, "threads", v);
+    napi_get_boolean(env, mtl::have_blas(), &v);
+    napi_set_named_property(env, obj, "blas", v);
+#ifdef MTL_HAVE_OPENBLAS
     napi_create_int32(env, openblas_get_num_threads(), &v);
     napi_set_named_property(env, obj, "blasThreads", v);
-    napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, obj, "blasConfig", v);
-    napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, obj, "blasCore", v);
+    set_string("blasConfig", openblas_get_config());
+    set_string("blasCore", openblas_get_corename());
+#else
+    napi_create_int32(env, 0, &v);
+    napi_set_named_property(env, obj, "blasThreads", v);
+    set_string("blasConfig", "");
+    set_string("blasCore", "");
+#endif
     napi_get_boolean(env, mtl::thin_matmul_enabled(), &v);
     napi_set_named_property(env, obj, "thinMatMul", v);
+    set_string("isa", mtl::gemm_isa());
+    set_string("isasCompiled", mtl::gemm_isas_compiled());
+    set_string("isasUsable", mtl::gemm_isas_usable());
+    set_string("gemm", mtl::gemm_choice_name());
     return obj;
   });
 }
@@ -397,6 +441,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gradDropMaskedSum", nullptr, GradDropMaskedSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThinMatMul", nullptr, SetThinMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setGemm", nullptr, SetGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -1,7 +1,5 @@
-// Matrix products through OpenBLAS's cblas_sgemm (single-threaded per call, blocks
-// spread over our pool), with tfjs's fused bias and activation applied in place.
-#include <cblas.h>
-
+// Matrix products through gemm_serial (single-threaded per call, blocks spread over
+// our pool), with tfjs's fused bias and activation applied in place.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -27,8 +25,7 @@ inline float activate(float v, int32_t act, float alpha) {
 
 inline void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                   const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a,
-              lda, b, ldb, beta, c, ldc);
+  gemm_serial(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 }  // namespace
 

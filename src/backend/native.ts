@@ -1,6 +1,6 @@
 /**
- * The native CPU path: an N-API addon (native/, built by node-gyp against the system
- * OpenBLAS) that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D
+ * The native CPU path: an N-API addon (native/, built by node-gyp with its own GEMM for
+ * the CPU's instruction set, and linked against the system OpenBLAS where there is one) that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D
  * convolutions and their gradients, max pooling, batch normalisation, common
  * element-wise ops and reductions — working in place on the Float32Arrays the cpu
  * backend already holds — and registers leaner gradients, written in ordinary tfjs ops,
@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { loadAddon, type NativeAddon } from './native/addon.js';
+import { kernelsDescription, loadAddon, type NativeAddon } from './native/addon.js';
 import { BufferPool } from './native/bufferPool.js';
 import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuTensors.js';
 import { NATIVE_GRADIENTS } from './native/gradients/index.js';
@@ -19,7 +19,7 @@ import { useGradDropPasses } from '../weighting/gradDropPasses.js';
 
 /** One line telling a user how to get the native path. */
 export const NATIVE_HINT =
-  'for the fast native CPU path: apt-get install g++ make python3 pkg-config libopenblas-dev, then npm rebuild mtl-ts';
+  'for the fast native CPU path: apt-get install g++ make python3 (libopenblas-dev and pkg-config optional), then npm rebuild mtl-ts';
 
 /** Options for {@link tryInstallNative}. */
 export interface NativeOptions {
@@ -41,6 +41,8 @@ export interface NativeOptions {
 export interface NativeInstallResult {
   ok: boolean;
   reason?: string;
+  /** When ok: which kernels run, e.g. `own GEMM, AVX-512` or `OpenBLAS, AVX2 kernels` (see {@link NativeInfo.kernels}). */
+  kernels?: string;
 }
 
 interface Installed {
@@ -145,7 +147,7 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   if (installed) {
     if (options.threads !== undefined) installed.addon.setNumThreads(options.threads);
     if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'tfjs could not initialise its cpu backend' };
-    return { ok: true };
+    return { ok: true, kernels: kernelsDescription(installed.addon.info()) };
   }
   const load = loadAddon();
   if (!load.ok) return { ok: false, reason: `${load.reason}; ${NATIVE_HINT}` };
@@ -177,7 +179,7 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
     state.pool.attach(tf.findBackend('cpu') as unknown as Parameters<BufferPool['attach']>[0]);
     setOutputPool(state.pool);
   }
-  return { ok: true };
+  return { ok: true, kernels: kernelsDescription(load.addon.info()) };
 }
 
 /**
@@ -223,19 +225,33 @@ export function originalGradient(kernelName: string): tf.GradConfig | undefined 
 export interface NativeInfo {
   /** The addon file loaded. */
   path: string;
-  /** Threads of the addon's pool (OpenBLAS runs single-threaded inside its tasks). */
+  /** Threads of the addon's pool (OpenBLAS, where used, runs single-threaded inside its tasks). */
   threads: number;
-  /** OpenBLAS's build string, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`. */
+  /** Which kernels run, e.g. `own GEMM, AVX-512`, or `OpenBLAS, AVX2 kernels` where OpenBLAS takes the matrix products. */
+  kernels: string;
+  /** The instruction set of the addon's own GEMM kernels: `avx512`, `avx2` or `portable`. */
+  isa: string;
+  /** Whether the addon was built with OpenBLAS. */
+  blas: boolean;
+  /** OpenBLAS's build string, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`; empty without OpenBLAS. */
   blasConfig: string;
   /** Bytes of disposed outputs held for reuse (0 when recycling is off). */
   pooledBytes: number;
 }
 
-/** The native path's addon, threads, OpenBLAS build and pooled bytes; null when not installed. */
+/** The native path's addon, threads, kernels, OpenBLAS build and pooled bytes; null when not installed. */
 export function nativeInfo(): NativeInfo | null {
   if (!installed) return null;
   const info = installed.addon.info();
-  return { path: installed.path, threads: info.threads, blasConfig: info.blasConfig, pooledBytes: installed.pool?.bytes ?? 0 };
+  return {
+    path: installed.path,
+    threads: info.threads,
+    kernels: kernelsDescription(info),
+    isa: info.isa ?? 'unknown',
+    blas: info.blas ?? true,
+    blasConfig: info.blasConfig,
+    pooledBytes: installed.pool?.bytes ?? 0,
+  };
 }
 
 /** Sets the thread count of OpenBLAS and of the addon's loops. Throws if the native path is not installed. */

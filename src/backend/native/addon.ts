@@ -75,8 +75,54 @@ export interface NativeAddon {
    * for benchmarks and tests.
    */
   setThinMatMul(enabled: boolean): void;
-  /** Thread counts, the OpenBLAS build in use, and whether thin products bypass sgemm. */
-  info(): { threads: number; blasThreads: number; blasConfig: string; blasCore: string; thinMatMul: boolean };
+  /**
+   * Switches the own GEMM's instruction set (`avx512`, `avx2`, `portable`; null keeps
+   * it) and the GEMM (`own`, `openblas`, `auto`; null keeps it). False, changing
+   * nothing, when this build or CPU cannot run the request. For tests and benchmarks.
+   * Absent from an addon built before 2026-12-05.
+   */
+  setGemm?(isa: string | null, gemm: string | null): boolean;
+  /** Thread counts, the GEMM in use and what the build holds; see {@link NativeAddonInfo}. */
+  info(): NativeAddonInfo;
+}
+
+/** What the addon reports about itself (`info()`). */
+export interface NativeAddonInfo {
+  /** Threads of the addon's pool. */
+  threads: number;
+  /** Whether the addon was built with OpenBLAS (absent: an older build, which always was). */
+  blas?: boolean;
+  /** OpenBLAS's threads (1: it runs inside the pool's tasks); 0 without OpenBLAS. */
+  blasThreads: number;
+  /** OpenBLAS's build string, empty without OpenBLAS. */
+  blasConfig: string;
+  /** The OpenBLAS kernel family picked for this CPU (e.g. `Haswell`), empty without OpenBLAS. */
+  blasCore: string;
+  /** Whether thin products bypass the GEMM (thin_gemm.cc). */
+  thinMatMul: boolean;
+  /** The instruction set of the own GEMM kernels in use: `avx512`, `avx2` or `portable`. */
+  isa?: string;
+  /** Comma-separated instruction sets compiled into the build. */
+  isasCompiled?: string;
+  /** Comma-separated instruction sets this CPU can run. */
+  isasUsable?: string;
+  /** Which GEMM runs: `own`, `openblas`, or `auto` (per shape). */
+  gemm?: string;
+}
+
+const ISA_NAMES: Readonly<Record<string, string>> = { avx512: 'AVX-512', avx2: 'AVX2', portable: 'portable' };
+
+/**
+ * Which kernels an addon runs, in words: `own GEMM, AVX-512` when its own GEMM takes
+ * the matrix products, `OpenBLAS, AVX2 kernels` when OpenBLAS does (the addon's other
+ * kernels are its own), `OpenBLAS` for an addon too old to say more.
+ */
+export function kernelsDescription(info: NativeAddonInfo): string {
+  if (info.isa === undefined) return 'OpenBLAS';
+  const isa = ISA_NAMES[info.isa] ?? info.isa;
+  // "auto" sends the products to OpenBLAS unless the own kernels run AVX-512 (native/gemm_dispatch.cc).
+  const blasRuns = info.blas === true && (info.gemm === 'openblas' || (info.gemm === 'auto' && info.isa !== 'avx512'));
+  return blasRuns ? `OpenBLAS, ${isa} kernels` : `own GEMM, ${isa}`;
 }
 
 /** Result of looking for the compiled addon. */
