@@ -27,6 +27,7 @@
         "native/addon.cc",
         "native/parallel.cc",
         "native/gemm.cc",
+        "native/dense.cc",
         "native/gemm_dispatch.cc",
         "native/gemm_portable.cc",
         "native/thin_gemm.cc",

@@ -154,6 +154,40 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   });
 }
 
+// dense(x, w, bias|null, y, rows, in, units, act)
+napi_value Dense(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 8);
+    const int64_t rows = c.i64(4), in = c.i64(5), units = c.i64(6);
+    const int32_t act = static_cast<int32_t>(c.i64(7));
+    if (act != mtl::kLinear && act != mtl::kRelu && act != mtl::kSigmoid && act != mtl::kDenseTanh &&
+        act != mtl::kDenseSoftmax) {
+      throw ArgError("dense: unknown activation " + std::to_string(act));
+    }
+    mtl::dense_forward(c.f32(0, rows * in), c.f32(1, in * units), c.f32_or_null(2, units), c.f32(3, rows * units), rows,
+                       in, units, act);
+    return undefined(env);
+  });
+}
+
+// denseBackward(dy, x, w, y, rows, in, units, act, scratch, dx|null, dw|null, db|null)
+napi_value DenseBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 12);
+    const int64_t rows = c.i64(4), in = c.i64(5), units = c.i64(6);
+    const int32_t act = static_cast<int32_t>(c.i64(7));
+    if (act != mtl::kLinear && act != mtl::kRelu && act != mtl::kSigmoid && act != mtl::kDenseTanh &&
+        act != mtl::kDenseSoftmax) {
+      throw ArgError("denseBackward: unknown activation " + std::to_string(act));
+    }
+    float* scratch = act == mtl::kLinear ? nullptr : c.f32(8, rows * units);
+    mtl::dense_backward(c.f32(0, rows * units), c.f32(1, rows * in), c.f32(2, in * units), c.f32(3, rows * units), rows,
+                        in, units, act, scratch, c.f32_or_null(9, rows * in), c.f32_or_null(10, in * units),
+                        c.f32_or_null(11, units));
+    return undefined(env);
+  });
+}
+
 // conv2d(x, w, y, geometry, bias|null, act, alpha)
 napi_value Conv2D(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -424,6 +458,8 @@ napi_value Info(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dense", nullptr, Dense, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -84,6 +84,19 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
 void max_pool(const float* x, float* y, const ConvGeometry& g);
 void max_pool_grad(const float* dy, const float* x, float* dx, const ConvGeometry& g);
 
+// A dense layer (native/dense.cc). Activations: kLinear, kRelu, kSigmoid (the codes
+// above) and two more the fused dense op knows: tanh and a row-wise softmax.
+constexpr int32_t kDenseTanh = 5;
+constexpr int32_t kDenseSoftmax = 6;
+// y = act(x·W + bias) with x [rows, in], W [in, units], bias [units] or null.
+void dense_forward(const float* x, const float* w, const float* bias, float* y, int64_t rows, int64_t in,
+                   int64_t units, int32_t act);
+// From dy and the forward's x, W and output y: g = dy ⊙ act'(y) (into `g`, rows×units
+// scratch; unused for kLinear), db = Σ_rows g, dx = g·Wᵀ, dW = xᵀ·g. A null dx, dw or
+// db is not computed.
+void dense_backward(const float* dy, const float* x, const float* w, const float* y, int64_t rows, int64_t in,
+                    int64_t units, int32_t act, float* g, float* dx, float* dw, float* db);
+
 // Element-wise unary ops (tfjs kernel semantics, NaN propagation included).
 enum UnaryOp : int32_t {
   kOpRelu = 0, kOpStep = 1, kOpNeg = 2, kOpExp = 3, kOpLog = 4, kOpSqrt = 5,

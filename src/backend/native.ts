@@ -15,6 +15,8 @@ import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuT
 import { NATIVE_GRADIENTS } from './native/gradients/index.js';
 import { NATIVE_KERNELS } from './native/kernels/index.js';
 import { NATIVE_ADDED_KERNELS } from './native/kernels/optimizerUpdates.js';
+import { denseGradient, denseKernel, useFusedDense } from './native/fusedDense.js';
+import { FUSED_LOSS_GRADIENTS, FUSED_LOSS_KERNELS, useFusedLosses } from './native/fusedLosses.js';
 import { useGradDropPasses } from '../weighting/gradDropPasses.js';
 
 /** One line telling a user how to get the native path. */
@@ -98,8 +100,17 @@ function register(kernel: NativeKernel, addon: NativeAddon, state: Installed): v
   });
 }
 
+let fusedGradientsRegistered = false;
+
 function registerAdded(addon: NativeAddon, state: Installed): void {
-  for (const kernel of NATIVE_ADDED_KERNELS) {
+  const fusedDense = typeof addon.dense === 'function' && typeof addon.denseBackward === 'function';
+  if (!fusedGradientsRegistered) {
+    // Registered once and left in place: without their kernels (added below, taken off
+    // by uninstallNative) nothing reaches them.
+    for (const gradient of [denseGradient, ...FUSED_LOSS_GRADIENTS]) tf.registerGradient(gradient);
+    fusedGradientsRegistered = true;
+  }
+  for (const kernel of [...NATIVE_ADDED_KERNELS, ...FUSED_LOSS_KERNELS, ...(fusedDense ? [denseKernel] : [])]) {
     if (tf.getKernel(kernel.kernelName, 'cpu')) continue;
     tf.registerKernel({
       kernelName: kernel.kernelName,
@@ -168,6 +179,8 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   registerAdded(load.addon, state);
   registerGradients(state);
   registerMethodPasses(load.addon);
+  useFusedDense(load.addon);
+  useFusedLosses(true);
   installed = state;
   if (!(await tf.setBackend('cpu'))) {
     uninstallNative();
@@ -197,6 +210,8 @@ export function uninstallNative(): void {
   for (const name of installed.added) tf.unregisterKernel(name, 'cpu');
   for (const original of installed.originalGradients.values()) tf.registerGradient(original);
   useGradDropPasses(null);
+  useFusedDense(null);
+  useFusedLosses(false);
   installed = null;
 }
 

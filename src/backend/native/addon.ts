@@ -20,6 +20,21 @@ export interface NativeAddon {
     m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
     bias: Float32Array | null, biasMode: number, activation: number, alpha: number,
   ): void;
+  /**
+   * A dense layer y = act(x·W + bias), x [rows, in], W [in, units], bias [units] or null;
+   * act 0 linear, 1 relu, 4 sigmoid, 5 tanh, 6 row-wise softmax (native/dense.cc).
+   * Absent from an addon built before 2026-12-05.
+   */
+  dense?(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inputs: number,
+    units: number, activation: number): void;
+  /**
+   * The dense layer's backward from dy and the forward's x, W and y: g = dy ⊙ act'(y) into
+   * `scratch` (rows × units; null for linear), db = Σ_rows g, dx = g·Wᵀ, dW = xᵀ·g; a null
+   * dx, dw or db is skipped. Absent from an addon built before 2026-12-05.
+   */
+  denseBackward?(dy: Float32Array, x: Float32Array, w: Float32Array, y: Float32Array, rows: number, inputs: number,
+    units: number, activation: number, scratch: Float32Array | null, dx: Float32Array | null, dw: Float32Array | null,
+    db: Float32Array | null): void;
   /** NHWC convolution via im2col + sgemm, with optional per-channel bias and fused activation. */
   conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array,
     bias: Float32Array | null, activation: number, alpha: number): void;

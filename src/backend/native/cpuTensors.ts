@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 import type { NativeAddon } from './addon.js';
 import type { BufferPool } from './bufferPool.js';
@@ -57,4 +57,28 @@ export function makeOutput(backend: CpuBackend, shape: number[], fill: (out: Flo
   const out = pool ? pool.take(size) : new Float32Array(size);
   if (out.length > 0) fill(out);
   return pool ? pool.adopt(() => backend.makeTensorInfo(shape, 'float32', out)) : backend.makeTensorInfo(shape, 'float32', out);
+}
+
+/**
+ * Several float32 outputs filled by one call: takes a buffer per shape (recycled when a
+ * pool is set: `fill` must write every value of each), lets `fill` write them all at
+ * once (also when some are empty), and wraps each as a tensor.
+ */
+export function makeOutputs(backend: CpuBackend, shapes: number[][], fill: (outs: Float32Array[]) => void): tf.TensorInfo[] {
+  const pool = outputPool;
+  const outs = shapes.map((shape) => (pool ? pool.take(sizeOf(shape)) : new Float32Array(sizeOf(shape))));
+  fill(outs);
+  return shapes.map((shape, i) =>
+    pool ? pool.adopt(() => backend.makeTensorInfo(shape, 'float32', outs[i])) : backend.makeTensorInfo(shape, 'float32', outs[i]),
+  );
+}
+
+/**
+ * Whether tfjs records what runs now on a gradient tape: true inside a gradient that is
+ * itself being differentiated (second-order gradients), where a gradient must run as
+ * ordinary differentiable ops rather than one-off kernels without gradients.
+ */
+export function tapeRecording(): boolean {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number } }).state;
+  return state.gradientDepth > 0 && state.kernelDepth === 0;
 }
