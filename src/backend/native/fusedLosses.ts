@@ -11,12 +11,13 @@
  * Same arithmetic as the composite ops, in the same order (float32 values, sums in
  * double as tfjs's Sum does): log-softmax as shifted − log Σ exp(shifted) with
  * shifted = z − max z; the loss −Σ_j onehot_j·logp_j (a label outside [0, k) gives the
- * zero one-hot row, as tf.oneHot does, so loss 0); its gradient dy·(exp(logp) − onehot);
+ * zero one-hot row, as tf.oneHot does, so loss 0); its gradient dy·(exp(logp) − onehot)
+ * with logp recomputed from the saved logits;
  * the masked mean Σ_{mask>0} loss / max(Σ mask, 1) and its gradient [mask > 0]·dy/count.
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { float32Values, makeOutput, makeOutputs, tapeRecording, type CpuBackend } from './cpuTensors.js';
+import { float32Values, makeOutput, tapeRecording, type CpuBackend } from './cpuTensors.js';
 import type { NativeAddedKernel } from './kernels/optimizerUpdates.js';
 
 export const SOFTMAX_CROSS_ENTROPY_KERNEL = 'MtlSoftmaxCrossEntropy';
@@ -37,56 +38,60 @@ function classIndex(label: number): number {
   return Number.isNaN(label) ? 0 : Math.trunc(label);
 }
 
-/** Inputs logits [n, k] and labels [n, 1] (class indices); outputs the losses [n] and the log-probabilities [n, k]. */
+/**
+ * log-softmax of row i of z [n, k] into `logp` (float32 steps as the composite op:
+ * shifted = z − max, logp = shifted − log Σ exp(shifted), the sum in double).
+ */
+function logSoftmaxRow(z: Float32Array, row: number, k: number, shifted: Float32Array, logp: Float32Array): void {
+  let max = z[row]!;
+  for (let j = 1; j < k; j++) {
+    const v = z[row + j]!;
+    if (v > max || Number.isNaN(v)) max = v;
+  }
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    shifted[j] = z[row + j]! - max;
+    sum += Math.fround(Math.exp(shifted[j]!));
+  }
+  const logSum = Math.fround(Math.log(Math.fround(sum)));
+  for (let j = 0; j < k; j++) logp[j] = shifted[j]! - logSum;
+}
+
+/** Inputs logits [n, k] and labels [n, 1] (class indices); output the losses [n]. */
 export const softmaxCrossEntropyKernel: NativeAddedKernel = {
   kernelName: SOFTMAX_CROSS_ENTROPY_KERNEL,
   run({ inputs, backend }) {
     const z = input(backend, inputs, 'logits', SOFTMAX_CROSS_ENTROPY_KERNEL);
     const labels = input(backend, inputs, 'labels', SOFTMAX_CROSS_ENTROPY_KERNEL);
     const [n, k] = inputs['logits']!.shape as [number, number];
-    return makeOutputs(backend, [[n], [n, k]], ([losses, logp]) => {
-      const shifted = new Float32Array(k);
+    const shifted = new Float32Array(k), logp = new Float32Array(k);
+    return makeOutput(backend, [n], (losses) => {
       for (let i = 0; i < n; i++) {
-        const row = i * k;
-        let max = z[row]!;
-        for (let j = 1; j < k; j++) {
-          const v = z[row + j]!;
-          if (v > max || Number.isNaN(v)) max = v;
-        }
-        let sum = 0;
-        for (let j = 0; j < k; j++) {
-          shifted[j] = z[row + j]! - max;
-          sum += Math.fround(Math.exp(shifted[j]!));
-        }
-        const logSum = Math.fround(Math.log(Math.fround(sum)));
+        logSoftmaxRow(z, i * k, k, shifted, logp);
         const label = classIndex(labels[i]!);
         let loss = 0;
-        for (let j = 0; j < k; j++) {
-          const lp = Math.fround(shifted[j]! - logSum);
-          logp![row + j] = lp;
-          loss += Math.fround((j === label ? 1 : 0) * lp);
-        }
-        losses![i] = -Math.fround(loss);
+        for (let j = 0; j < k; j++) loss += Math.fround((j === label ? 1 : 0) * logp[j]!);
+        losses[i] = -Math.fround(loss);
       }
     });
   },
 };
 
-/** Inputs dy [n], logProbs [n, k], labels [n, 1]; output dlogits = dy·(exp(logp) − onehot) [n, k]. */
+/** Inputs dy [n], logits [n, k], labels [n, 1]; output dlogits = dy·(exp(logp) − onehot) [n, k]. */
 export const softmaxCrossEntropyGradKernel: NativeAddedKernel = {
   kernelName: SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL,
   run({ inputs, backend }) {
     const dy = input(backend, inputs, 'dy', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
-    const logp = input(backend, inputs, 'logProbs', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
+    const z = input(backend, inputs, 'logits', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
     const labels = input(backend, inputs, 'labels', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
-    const [n, k] = inputs['logProbs']!.shape as [number, number];
+    const [n, k] = inputs['logits']!.shape as [number, number];
+    const shifted = new Float32Array(k), logp = new Float32Array(k);
     return makeOutput(backend, [n, k], (out) => {
       for (let i = 0; i < n; i++) {
+        logSoftmaxRow(z, i * k, k, shifted, logp);
         const label = classIndex(labels[i]!);
         const d = dy[i]!;
-        for (let j = 0; j < k; j++) {
-          out[i * k + j] = d * Math.fround(Math.fround(Math.exp(logp[i * k + j]!)) - (j === label ? 1 : 0));
-        }
+        for (let j = 0; j < k; j++) out[i * k + j] = d * Math.fround(Math.fround(Math.exp(logp[j]!)) - (j === label ? 1 : 0));
       }
     });
   },
@@ -136,18 +141,18 @@ const run = (name: string, inputs: Record<string, tf.Tensor>) =>
 export const FUSED_LOSS_GRADIENTS: readonly tf.GradConfig[] = [
   {
     kernelName: SOFTMAX_CROSS_ENTROPY_KERNEL,
-    inputsToSave: ['labels'],
-    outputsToSave: [false, true],
-    gradFunc: (dys, saved) => {
-      const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-      const [labels, logProbs] = saved as [tf.Tensor, tf.Tensor];
+    // The inputs, not the log-probabilities: a gradient recorded on a tape (second order)
+    // then recomputes them from a tensor connected to the logits.
+    inputsToSave: ['logits', 'labels'],
+    gradFunc: (dy, saved) => {
+      const [logits, labels] = saved as [tf.Tensor, tf.Tensor];
       return {
         logits: () => {
           if (tapeRecording() || tf.getBackend() !== 'cpu') {
-            const target = tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), logProbs.shape[1]!);
-            return tf.mul(tf.expandDims(dy, 1), tf.sub(tf.exp(logProbs), target));
+            const target = tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), logits.shape[1]!);
+            return tf.mul(tf.expandDims(dy as tf.Tensor, 1), tf.sub(tf.exp(tf.logSoftmax(logits)), target));
           }
-          return run(SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, { dy, logProbs, labels }) as tf.Tensor;
+          return run(SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, { dy: dy as tf.Tensor, logits, labels }) as tf.Tensor;
         },
         labels: () => tf.zerosLike(labels),
       };
@@ -189,9 +194,7 @@ export function fusedSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): 
       labels.shape[0] !== logits.shape[0]) {
     return null;
   }
-  const [losses, logProbs] = run(SOFTMAX_CROSS_ENTROPY_KERNEL, { logits, labels }) as tf.Tensor[];
-  logProbs!.dispose();
-  return losses as tf.Tensor1D;
+  return run(SOFTMAX_CROSS_ENTROPY_KERNEL, { logits, labels }) as tf.Tensor1D;
 }
 
 /** Σ_{mask>0} losses / max(Σ mask, 1) as one kernel, or null when off or the inputs do not fit. */
