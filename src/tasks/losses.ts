@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedMaskedMean, fusedSoftmaxCrossEntropy } from '../backend/native/fusedLosses.js';
+import { fusedMaskedMean, fusedSigmoidCrossEntropy, fusedSoftmaxCrossEntropy } from '../backend/native/fusedLosses.js';
 
 /** A one-input function with a written-out gradient, as `tf.customGrad` takes it (its typing wants variadic inputs). */
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
@@ -34,6 +34,8 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): t
  * Numerically stable form max(z,0) − z·y + log(1 + e^{−|z|}).
  */
 export function sigmoidCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Tensor1D {
+  const fused = fusedSigmoidCrossEntropy(logits, labels);
+  if (fused) return fused;
   return tf.tidy(() => {
     const perElement = tf.add(
       tf.sub(tf.relu(logits), tf.mul(logits, labels)),

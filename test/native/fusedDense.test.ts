@@ -113,6 +113,19 @@ describe('fused dense layer (MtlDense) vs tfjs stock cpu', { skip: skipNative ||
     disposeWeights(layer);
   });
 
+  test('an input whose cpu values are not a Float32Array (a cast bool tensor) still runs fused', async () => {
+    const layer = tf.layers.dense({ units: 3, activation: 'relu' });
+    layer.build([4, 5]);
+    const bits = tf.tidy(() => tf.cast(tf.greater(randomTensor([4, 5], 80), 0), 'float32'));
+    const r = randomTensor([4, 3], 81);
+    const got = forwardBackward(layer, bits, r, ['x', 'kernel', 'bias']);
+    const want = await onStockCpu(() => forwardBackward(layer, bits, r, ['x', 'kernel', 'bias']));
+    assertClose(got.y, want.y, 2e-5, 'y');
+    got.grads.forEach((g, i) => assertClose(g, want.grads[i]!, 5e-5, `grad ${i}`));
+    tf.dispose([bits, r]);
+    disposeWeights(layer);
+  });
+
   test('second-order gradients (a gradient differentiated again) match tfjs', async () => {
     const x = randomTensor([5, 3], 50), w = randomTensor([3, 4], 51), b = randomTensor([4], 52);
     // d/dW of |d(Σ y²)/dx|² with y = tanh(xW + b): the dense gradient is recorded on a tape.

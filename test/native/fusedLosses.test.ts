@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 
-import { MASKED_MEAN_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, fusedSoftmaxCrossEntropy } from '../../src/backend/native/fusedLosses.js';
-import { maskedMeanLoss, softmaxCrossEntropy } from '../../src/tasks/losses.js';
+import { MASKED_MEAN_KERNEL, SIGMOID_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, fusedSoftmaxCrossEntropy } from '../../src/backend/native/fusedLosses.js';
+import { maskedMeanLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../../src/tasks/losses.js';
 import { assertClose, installNative, onStockCpu, randomTensor, skipNative } from './helpers.js';
 
 /**
@@ -70,6 +70,32 @@ describe('fused softmax cross-entropy and masked mean vs the composite ops on st
       assertClose(got.dz, want.dz, 1e-6, `${c.name}: gradient`);
       tf.dispose([z, labels, mask]);
       assert.equal(tf.memory().numTensors, before, `${c.name}: leaked tensors`);
+    });
+  }
+
+  for (const [n, c, soft] of [[1, 1, false], [7, 3, false], [257, 1, false], [5, 4, true]] as const) {
+    test(`sigmoid cross-entropy ${n} × ${c}${soft ? ', probability labels' : ''}: values and gradients on logits and labels`, async () => {
+      const before = tf.memory().numTensors;
+      const z = tf.tidy(() => tf.mul(randomTensor([n, c], 200 + n), 4));
+      const y = soft ? randomTensor([n, c], 300 + n, 0, 1) : tf.tidy(() => tf.cast(tf.greater(randomTensor([n, c], 300 + n), 0), 'float32'));
+      const mask = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => (i % 3 === 2 ? 0 : 1)));
+      const run = () => tf.tidy(() => {
+        const perExample = sigmoidCrossEntropy(z as tf.Tensor2D, y as tf.Tensor2D);
+        const { value, grads } = tf.engine().gradients(
+          () => maskedMeanLoss(sigmoidCrossEntropy(z as tf.Tensor2D, y as tf.Tensor2D), mask as tf.Tensor1D), [z, y], undefined, true);
+        return { perExample: Float32Array.from(perExample.dataSync() as Float32Array), value: value.dataSync()[0]!,
+          dz: Float32Array.from(grads[0]!.dataSync() as Float32Array), dy: Float32Array.from(grads[1]!.dataSync() as Float32Array) };
+      });
+      let got!: ReturnType<typeof run>;
+      const ran = kernelsRun(() => (got = run()));
+      assert.ok(ran.includes(SIGMOID_CROSS_ENTROPY_KERNEL), `fused kernel ran: ${ran.join(', ')}`);
+      const want = await onStockCpu(run);
+      assertClose(got.perExample, want.perExample, 1e-6, 'per-example losses');
+      assertClose(Float32Array.of(got.value), Float32Array.of(want.value), 1e-6, 'loss');
+      assertClose(got.dz, want.dz, 1e-6, 'gradient on the logits');
+      assertClose(got.dy, want.dy, 1e-6, 'gradient on the labels');
+      tf.dispose([z, y, mask]);
+      assert.equal(tf.memory().numTensors, before, 'leaked tensors');
     });
   }
 

@@ -33,6 +33,18 @@ export function float32Values(backend: CpuBackend, t: tf.TensorInfo | undefined)
   return values instanceof Float32Array ? values : null;
 }
 
+/**
+ * The values of a float32 tensor as a Float32Array: the cpu backend's own array, or a
+ * converted copy where it holds another typed array for a float32 tensor (tf.cast of a
+ * bool or int32 tensor can keep the source's bytes); null for other dtypes.
+ */
+export function float32Data(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null {
+  const own = float32Values(backend, t);
+  if (own || t === undefined || t.dtype !== 'float32') return own;
+  const raw = backend.data.get(t.dataId).values;
+  return ArrayBuffer.isView(raw) && !(raw instanceof DataView) ? Float32Array.from(raw as unknown as ArrayLike<number>) : null;
+}
+
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;

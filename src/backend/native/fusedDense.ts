@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { NativeAddon } from './addon.js';
-import { float32Values, makeOutput, makeOutputs, tapeRecording, type CpuBackend } from './cpuTensors.js';
+import { float32Data, makeOutput, makeOutputs, tapeRecording, type CpuBackend } from './cpuTensors.js';
 import type { NativeAddedKernel } from './kernels/optimizerUpdates.js';
 
 /** The kernel name of the fused dense layer (registered on 'cpu' while the native path is installed). */
@@ -42,8 +42,8 @@ export const denseKernel: NativeAddedKernel = {
   kernelName: FUSED_DENSE_KERNEL,
   run({ inputs, backend, attrs }, native) {
     const { x, kernel, bias } = inputs;
-    const xv = float32Values(backend, x), wv = float32Values(backend, kernel);
-    const bv = bias === undefined ? null : float32Values(backend, bias);
+    const xv = float32Data(backend, x), wv = float32Data(backend, kernel);
+    const bv = bias === undefined ? null : float32Data(backend, bias);
     if (!x || !kernel || !xv || !wv || (bias !== undefined && !bv) || x.shape.length !== 2 || kernel.shape.length !== 2 ||
         x.shape[1] !== kernel.shape[0] || (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== kernel.shape[1]))) {
       throw new Error(`${FUSED_DENSE_KERNEL}: expected float32 x [rows, in], kernel [in, units] and bias [units] on the cpu backend, ` +
@@ -88,7 +88,7 @@ export const denseGradient: tf.GradConfig = {
     const [x, kernel, y] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
     const act = Number(attrs['activation'] ?? 0);
     const backend = tf.backend() as unknown as CpuBackend;
-    const values = [dy, x, kernel, y].map((t) => (tf.getBackend() === 'cpu' ? float32Values(backend, t) : null));
+    const values = [dy, x, kernel, y].map((t) => (tf.getBackend() === 'cpu' ? float32Data(backend, t) : null));
     const native = addon;
     if (!native || tapeRecording() || values.some((v) => v === null)) return opsGradient(dy, x, kernel, y, act);
     const [dyv, xv, wv, yv] = values as Float32Array[];

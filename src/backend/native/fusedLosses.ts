@@ -1,6 +1,7 @@
 /**
- * The losses of the native path as single kernels: softmax cross-entropy per example
- * (`MtlSoftmaxCrossEntropy`) and the masked mean over the batch (`MtlMaskedMean`), each
+ * The losses of the native path as single kernels: softmax and sigmoid cross-entropy per
+ * example (`MtlSoftmaxCrossEntropy`, `MtlSigmoidCrossEntropy`) and the masked mean over
+ * the batch (`MtlMaskedMean`), each
  * with a one-kernel gradient. src/tasks/losses.ts takes them while the native path is
  * installed and the tensors live on the cpu backend; elsewhere it runs its own
  * composite ops. Each replaces ~20 engine calls forward and ~5 backward (the
@@ -13,24 +14,29 @@
  * shifted = z − max z; the loss −Σ_j onehot_j·logp_j (a label outside [0, k) gives the
  * zero one-hot row, as tf.oneHot does, so loss 0); its gradient dy·(exp(logp) − onehot)
  * with logp recomputed from the saved logits;
+ * the sigmoid cross-entropy mean_j max(z, 0) − z·y + log1p(e^(−|z|)) and its gradient
+ * dy·(σ(z) − y)/c (where z = 0 exactly, tfjs's autodiff of the stable form gives −y/c,
+ * the subgradient its relu and abs take there; this gives the true derivative);
  * the masked mean Σ_{mask>0} loss / max(Σ mask, 1) and its gradient [mask > 0]·dy/count.
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { float32Values, makeOutput, tapeRecording, type CpuBackend } from './cpuTensors.js';
+import { float32Data, makeOutput, tapeRecording, type CpuBackend } from './cpuTensors.js';
 import type { NativeAddedKernel } from './kernels/optimizerUpdates.js';
 
 export const SOFTMAX_CROSS_ENTROPY_KERNEL = 'MtlSoftmaxCrossEntropy';
 export const SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL = 'MtlSoftmaxCrossEntropyGrad';
+export const SIGMOID_CROSS_ENTROPY_KERNEL = 'MtlSigmoidCrossEntropy';
+export const SIGMOID_CROSS_ENTROPY_GRAD_KERNEL = 'MtlSigmoidCrossEntropyGrad';
 export const MASKED_MEAN_KERNEL = 'MtlMaskedMean';
 export const MASKED_MEAN_GRAD_KERNEL = 'MtlMaskedMeanGrad';
 
 let active = false;
 
 function input(backend: CpuBackend, inputs: tf.NamedTensorInfoMap, name: string, kernel: string): Float32Array {
-  const v = float32Values(backend, inputs[name]);
-  if (!v) throw new Error(`${kernel}: input '${name}' must be a float32 tensor on the cpu backend`);
-  return v;
+  const v = float32Data(backend, inputs[name]);
+  if (v) return v;
+  throw new Error(`${kernel}: input '${name}' must be a float32 tensor on the cpu backend`);
 }
 
 /** tf.cast(label, 'int32') as tfjs's cpu backend computes it (truncation, NaN to 0). */
@@ -97,6 +103,48 @@ export const softmaxCrossEntropyGradKernel: NativeAddedKernel = {
   },
 };
 
+/**
+ * Inputs logits [n, c] and labels [n, c] (0/1 or probabilities); output the per-example
+ * mean over the c columns of max(z, 0) − z·y + log(1 + e^(−|z|)), the stable form
+ * src/tasks/losses.ts computes with ops.
+ */
+export const sigmoidCrossEntropyKernel: NativeAddedKernel = {
+  kernelName: SIGMOID_CROSS_ENTROPY_KERNEL,
+  run({ inputs, backend }) {
+    const z = input(backend, inputs, 'logits', SIGMOID_CROSS_ENTROPY_KERNEL);
+    const y = input(backend, inputs, 'labels', SIGMOID_CROSS_ENTROPY_KERNEL);
+    const [n, c] = inputs['logits']!.shape as [number, number];
+    return makeOutput(backend, [n], (out) => {
+      for (let i = 0; i < n; i++) {
+        let sum = 0;
+        for (let j = i * c; j < (i + 1) * c; j++) {
+          const v = z[j]!;
+          const term = Math.fround(Math.fround((v > 0 ? v : 0) - Math.fround(v * y[j]!)) + Math.fround(Math.log1p(Math.fround(Math.exp(-Math.abs(v))))));
+          sum += Math.fround(term / c);
+        }
+        out[i] = sum;
+      }
+    });
+  },
+};
+
+/** Inputs dy [n], logits [n, c], labels [n, c]; output dy/c·(sigmoid(z) − y) [n, c]. */
+export const sigmoidCrossEntropyGradKernel: NativeAddedKernel = {
+  kernelName: SIGMOID_CROSS_ENTROPY_GRAD_KERNEL,
+  run({ inputs, backend }) {
+    const dy = input(backend, inputs, 'dy', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
+    const z = input(backend, inputs, 'logits', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
+    const y = input(backend, inputs, 'labels', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
+    const [n, c] = inputs['logits']!.shape as [number, number];
+    return makeOutput(backend, [n, c], (out) => {
+      for (let i = 0; i < n; i++) {
+        const d = Math.fround(dy[i]! / c);
+        for (let j = i * c; j < (i + 1) * c; j++) out[j] = d * Math.fround(Math.fround(1 / (1 + Math.exp(-z[j]!))) - y[j]!);
+      }
+    });
+  },
+};
+
 /** Inputs losses [n] and mask [n]; output Σ_{mask>0} losses / max(Σ mask, 1) (a scalar). */
 export const maskedMeanKernel: NativeAddedKernel = {
   kernelName: MASKED_MEAN_KERNEL,
@@ -131,7 +179,8 @@ export const maskedMeanGradKernel: NativeAddedKernel = {
 
 /** The kernels above, registered on 'cpu' with the native path. */
 export const FUSED_LOSS_KERNELS: readonly NativeAddedKernel[] = [
-  softmaxCrossEntropyKernel, softmaxCrossEntropyGradKernel, maskedMeanKernel, maskedMeanGradKernel,
+  softmaxCrossEntropyKernel, softmaxCrossEntropyGradKernel, sigmoidCrossEntropyKernel, sigmoidCrossEntropyGradKernel,
+  maskedMeanKernel, maskedMeanGradKernel,
 ];
 
 const run = (name: string, inputs: Record<string, tf.Tensor>) =>
@@ -155,6 +204,23 @@ export const FUSED_LOSS_GRADIENTS: readonly tf.GradConfig[] = [
           return run(SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, { dy: dy as tf.Tensor, logits, labels }) as tf.Tensor;
         },
         labels: () => tf.zerosLike(labels),
+      };
+    },
+  },
+  {
+    kernelName: SIGMOID_CROSS_ENTROPY_KERNEL,
+    inputsToSave: ['logits', 'labels'],
+    gradFunc: (dy, saved) => {
+      const [logits, labels] = saved as [tf.Tensor, tf.Tensor];
+      const columns = logits.shape[1]!;
+      return {
+        logits: () => {
+          if (tapeRecording() || tf.getBackend() !== 'cpu') {
+            return tf.mul(tf.expandDims(tf.div(dy as tf.Tensor, columns), 1), tf.sub(tf.sigmoid(logits), labels));
+          }
+          return run(SIGMOID_CROSS_ENTROPY_GRAD_KERNEL, { dy: dy as tf.Tensor, logits, labels }) as tf.Tensor;
+        },
+        labels: () => tf.mul(tf.expandDims(tf.div(dy as tf.Tensor, -columns), 1), logits),
       };
     },
   },
@@ -195,6 +261,15 @@ export function fusedSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): 
     return null;
   }
   return run(SOFTMAX_CROSS_ENTROPY_KERNEL, { logits, labels }) as tf.Tensor1D;
+}
+
+/**
+ * Sigmoid cross-entropy per example, averaged over the label columns (logits and labels
+ * [n, c]) as one kernel, or null when the fused losses are off or the inputs do not fit.
+ */
+export function fusedSigmoidCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor1D | null {
+  if (!onCpu([logits, labels]) || logits.rank !== 2 || !tf.util.arraysEqual(logits.shape, labels.shape)) return null;
+  return run(SIGMOID_CROSS_ENTROPY_KERNEL, { logits, labels }) as tf.Tensor1D;
 }
 
 /** Σ_{mask>0} losses / max(Σ mask, 1) as one kernel, or null when off or the inputs do not fit. */
