@@ -52,14 +52,22 @@ function findPython(): string | null {
   return candidates.find(importsTorch) ?? null;
 }
 
-function runJson(command: string, args: string[]): Result {
-  const child = spawnSync(command, args, { encoding: 'utf8', cwd: join(here, '..', '..') });
+function runJson(command: string, args: string[], env: Record<string, string> = {}): Result {
+  const child = spawnSync(command, args, { encoding: 'utf8', cwd: join(here, '..', '..'), env: { ...process.env, ...env } });
   if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as Result;
 }
 
-const ours = (threads: number) =>
-  runJson(process.execPath, ['--import', 'tsx', join(here, 'steps.ts'), '--threads', String(threads), '--seconds', seconds]);
+const ours = (threads: number, env: Record<string, string> = {}) =>
+  runJson(process.execPath, ['--import', 'tsx', join(here, 'steps.ts'), '--threads', String(threads), '--seconds', seconds], env);
+
+/** Whether the built addon has OpenBLAS: then our steps also run with OpenBLAS's GEMM, for the own-GEMM / OpenBLAS column. */
+function addonHasBlas(): boolean {
+  const probe = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+    "import('./src/backend/native/addon.ts').then((m) => { const l = m.loadAddon(); console.log(l.ok && l.addon.info().blas === true && typeof l.addon.setGemm === 'function'); })"],
+  { encoding: 'utf8', cwd: join(here, '..', '..') });
+  return probe.stdout.trim().endsWith('true');
+}
 const torch = (python: string, threads: number) =>
   runJson(python, [join(here, 'reference.py'), '--threads', String(threads), '--seconds', seconds]);
 
@@ -84,12 +92,14 @@ if (!python) console.warn('PyTorch not found (set MTL_BENCH_PYTHON to a Python w
 console.log(`machine: ${cpuDescription()}`);
 const startWarning = busyWarning();
 if (startWarning) console.warn(startWarning);
+const withBlas = addonHasBlas() && !process.argv.includes('--no-blas-column');
 const best = new Map<string, Result>();
 const loads: number[] = [];
 for (let round = 0; round < rounds; round++) {
   for (const threads of threadCounts) {
     loads.push(loadavg()[0]!);
-    keepBest(best, `ours-${threads}`, ours(threads));
+    keepBest(best, `ours-${threads}`, ours(threads, { MTL_NATIVE_GEMM: 'own' }));
+    if (withBlas) keepBest(best, `oursblas-${threads}`, ours(threads, { MTL_NATIVE_GEMM: 'openblas' }));
     for (const [name, py] of pythons) keepBest(best, `${name}-${threads}`, torch(py, threads));
   }
 }
@@ -124,7 +134,9 @@ function bestOf(side: string, key: string): [number | undefined, number | undefi
 }
 
 const header = ['workload', 'ours best (T)', 'torch best (T)', 'best / best', 'ours 1T', 'torch 1T', '1T / 1T', '1T per CPU-s / per CPU-s'];
-if (pythons.some(([n]) => n === 'baseline')) header.push('ours best / baseline best');
+const baselineColumn = pythons.some(([n]) => n === 'baseline');
+if (baselineColumn) header.push('ours best / baseline best');
+if (withBlas) header.push('own GEMM / OpenBLAS GEMM, best', 'same, 1T');
 const table: string[][] = [header];
 const jsonRows: Array<Record<string, unknown>> = [];
 for (const [label, key] of rows) {
@@ -138,13 +150,20 @@ for (const [label, key] of rows) {
   const cells = [label, `${fmt(oursBest)} (${oursT ?? '—'})`, `${fmt(torchBest)} (${torchT ?? '—'})`, fmtRatio(bestRatio),
     fmt(ours1), fmt(torch1), fmtRatio(oneRatio), fmtRatio(cpuRatio)];
   let baselineRatio: number | undefined;
-  if (header.length > 8) {
+  if (baselineColumn) {
     baselineRatio = flip(ratio(oursBest, bestOf('baseline', key)[0]));
     cells.push(fmtRatio(baselineRatio));
   }
+  let blasRatio: number | undefined, blasRatio1: number | undefined;
+  if (withBlas) {
+    blasRatio = flip(ratio(oursBest, bestOf('oursblas', key)[0]));
+    blasRatio1 = flip(ratio(ours1, value('oursblas-1', key)));
+    cells.push(fmtRatio(blasRatio), fmtRatio(blasRatio1));
+  }
   table.push(cells);
   jsonRows.push({ label, key, lowerIsBetter: LOWER_IS_BETTER.has(key), oursBest, oursThreads: oursT, torchBest, torchThreads: torchT,
-    bestRatio, ours1, torch1, oneThreadRatio: oneRatio, oneThreadCpuRatio: cpuRatio, baselineRatio });
+    bestRatio, ours1, torch1, oneThreadRatio: oneRatio, oneThreadCpuRatio: cpuRatio, baselineRatio, ownGemmOverBlas: blasRatio,
+    ownGemmOverBlas1: blasRatio1 });
 }
 const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
 const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
