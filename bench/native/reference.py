@@ -119,6 +119,14 @@ class Mtan(nn.Module):
         return outs
 
 
+def warm_up(step, seconds):
+    """At least 5 steps and a quarter of `seconds`, as bench/native/steps.ts warms up."""
+    start, i = time.perf_counter(), 0
+    while i < 5 or time.perf_counter() - start < seconds / 4:
+        step()
+        i += 1
+
+
 def steps_per_second(model, optimizer, x, labels, seconds, loss_fn=F.cross_entropy):
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -127,8 +135,7 @@ def steps_per_second(model, optimizer, x, labels, seconds, loss_fn=F.cross_entro
         optimizer.step()
         return loss.item()
 
-    for _ in range(3):
-        step()
+    warm_up(step, seconds)
     n, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         step()
@@ -186,8 +193,7 @@ def pcgrad_steps_per_second(model, optimizer, x, labels, seconds, seed=0):
         optimizer.step()
         return sum(loss.item() for loss in losses)
 
-    for _ in range(3):
-        step()
+    warm_up(step, seconds)
     n, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         step()
@@ -197,8 +203,7 @@ def pcgrad_steps_per_second(model, optimizer, x, labels, seconds, seed=0):
 
 def matmul_gflops(seconds):
     a, b = torch.rand(512, 512), torch.rand(512, 512)
-    for _ in range(3):
-        a @ b
+    warm_up(lambda: a @ b, seconds)
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         a @ b
