@@ -120,9 +120,9 @@ class Mtan(nn.Module):
 
 
 def warm_up(step, seconds):
-    """At least 5 steps and a quarter of `seconds`, as bench/native/steps.ts warms up."""
+    """At least 20 steps and a quarter of `seconds`, as bench/native/steps.ts warms up."""
     start, i = time.perf_counter(), 0
-    while i < 5 or time.perf_counter() - start < seconds / 4:
+    while i < 20 or time.perf_counter() - start < seconds / 4:
         step()
         i += 1
 

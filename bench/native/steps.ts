@@ -28,15 +28,15 @@ const stock = process.argv.includes('--stock');
 const wanted = (key: string) => only === undefined || only.includes(key);
 
 /**
- * Runs `fn` repeatedly for about `seconds` after a warm-up of at least 5 calls and a
- * quarter of `seconds` (JIT compilation, buffer pools; reference.py warms up the same
+ * Runs `fn` repeatedly for about `seconds` after a warm-up of at least 20 calls and a
+ * quarter of `seconds` (V8 keeps optimising the step for its first ~100 calls: CPU time per MLP step fell from 6.9 to 4.3 ms over 1,000 steps; reference.py warms up the same
  * way). Returns calls per wall-clock second and calls per CPU-second of this process
  * (all its threads); the latter is robust to other processes sharing the machine when
  * running 1 thread.
  */
 function rate(fn: () => void): { wall: number; cpu: number } {
   const warmStart = performance.now();
-  for (let i = 0; i < 5 || performance.now() - warmStart < seconds * 250; i++) fn();
+  for (let i = 0; i < 20 || performance.now() - warmStart < seconds * 250; i++) fn();
   let n = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
