@@ -1,9 +1,11 @@
 /**
  * The native CPU path: an N-API addon (native/, built by node-gyp with its own GEMM for
- * the CPU's instruction set, and linked against the system OpenBLAS where there is one) that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D
- * convolutions and their gradients, max pooling, batch normalisation, common
- * element-wise ops and reductions — working in place on the Float32Arrays the cpu
- * backend already holds — and registers leaner gradients, written in ordinary tfjs ops,
+ * the CPU's instruction set, and linked against the system OpenBLAS where there is one)
+ * that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D convolutions and
+ * their gradients, max pooling, batch normalisation, common element-wise ops and
+ * reductions — working in place on the Float32Arrays the cpu backend already holds; runs
+ * dense layers and the losses as one kernel each way (./native/fusedDense.ts,
+ * ./native/fusedLosses.ts); and registers leaner gradients, written in ordinary tfjs ops,
  * for batch normalisation and mean (./native/gradients/).
  * Unsupported dtypes, layouts or attributes fall through to the original kernels.
  */
