@@ -86,3 +86,18 @@ export { selectBackend } from './backend/selectBackend.js';
 export { validateExperiment, readExperiment, type ExperimentConfig, type ExperimentInput } from './experiment/config.js';
 export { runExperiment, runBaselines, formatSummary, type RunSummary } from './experiment/runExperiment.js';
 export { evaluateRun } from './experiment/evaluateRun.js';
+
+export { defineTrial, defineTrials, singleTaskTrial, type Trial, type DefineTrialOptions } from './trials/trial.js';
+export { trialId } from './trials/trialId.js';
+export type { Overrides } from './trials/overrides.js';
+export type { TrialResult, TrialError } from './trials/trialResult.js';
+export type { TrialRunner, TrialTask, TrialEvent, RunnerContext } from './trials/runner.js';
+export { runTrials, type RunTrialsOptions } from './trials/runTrials.js';
+export { localPool, type LocalPoolOptions } from './trials/localPool.js';
+export { queueRunner, type QueueRunnerOptions } from './trials/queueRunner.js';
+export { startQueueWorker, type QueueWorkerOptions, type QueueWorkerHandle } from './trials/queueWorker.js';
+export { dataFingerprint } from './trials/dataFingerprint.js';
+export { runSweep, readSweep, type SweepOptions, type SweepFile } from './sweep/runSweep.js';
+export { sweepTable, formatSweepTable, type SweepTable, type SweepRow } from './sweep/sweepTable.js';
+export { planSweep, type SweepPlan } from './sweep/sweepPlan.js';
+export { resolveGrid, type SweepGrid } from './sweep/sweepGrid.js';

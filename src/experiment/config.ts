@@ -164,6 +164,18 @@ export const experimentSchema = z
       .strict(),
     /** Also train one single-task model per task with the same encoder and budget. */
     baselines: z.boolean().default(false),
+    /**
+     * What `mtl sweep` runs (the same as its flags): `set` maps field paths to their
+     * alternatives (`weighting.method: [equal, pcgrad]`), `seeds` the seeds of every
+     * configuration. `mtl train` ignores it.
+     */
+    sweep: z
+      .object({
+        set: z.record(z.array(z.unknown()).nonempty()).optional(),
+        seeds: z.array(z.number().int().min(0)).nonempty().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -264,12 +264,15 @@ function classNamesOf(config: ExperimentConfig): Record<string, string[]> {
  * baselines/<task>/, summary.json and summary.md (AdaShare also: search-checkpoint/, the
  * policy search's checkpoint, and policy.json, the policy it chose).
  */
-export async function runExperiment(experiment: ExperimentConfig, options: RunOptions & { backend?: string; baselines?: boolean } = {}): Promise<RunSummary> {
+export async function runExperiment(
+  experiment: ExperimentConfig,
+  options: RunOptions & { backend?: string; baselines?: boolean; /** The experiment's data, already loaded (by `loadExperimentData` from this config). */ data?: ExperimentData } = {},
+): Promise<RunSummary> {
   const config = withEpochOverride(experiment, options);
   const runDir = options.runDir ?? join('runs', config.name);
   const log = options.log ?? ((l: string) => console.log(l));
   prepareRunDir(runDir, config, options.resume ?? false);
-  const data = loadExperimentData(config);
+  const data = options.data ?? loadExperimentData(config);
   log(`data: ${data.train.size} training / ${data.validation ? `${data.validation.size} validation / ` : ''}${data.test.size} test examples, tasks ${config.tasks.map((t) => t.name).join(', ')}`);
   const mtl = await trainOne(config, data, undefined, runDir, { ...options, log });
   const summary: RunSummary = {

@@ -15,6 +15,7 @@ import { installSeededRandom, seededRandomState } from './seededRandom.js';
 import { assertFiniteLosses, trainStep } from './trainStep.js';
 import { BATCH_NORM_RECALIBRATION_BATCHES, recalibrateBatchNorm } from './batchNormRecalibration.js';
 import { checkTaskScales } from './scaleCheck.js';
+import { architectureRecord } from './architectureRecord.js';
 
 /** Stop when a validation metric has not improved for `patience` epochs. */
 export interface EarlyStoppingSpec {
@@ -278,7 +279,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       for (const t of tasks) {
         if (position.epochLossCounts[t]) running[t] = position.epochLossSums[t]! / position.epochLossCounts[t]!;
       }
-      bar.update({ epoch, epochs, batch: position.batchInEpoch, batches: batchesPerEpoch, batchSize, losses: running });
+      bar.update({ epoch, epochs, batch: position.batchInEpoch, batches: batchesPerEpoch, batchSize, losses: running, weights: Object.fromEntries(tasks.map((t, i) => [t, position.lastWeights[i]!])) });
       if (args.stopAfterSteps !== undefined && stepsThisCall >= args.stopAfterSteps) {
         interrupted = true;
         break;
@@ -321,6 +322,8 @@ export async function fit(args: FitArgs): Promise<FitResult> {
     };
     history.push(record);
     writeRecord(record);
+    const architecture = metricsPath ? architectureRecord(model, args.evaluation ?? train, epoch, position.step) : undefined;
+    if (architecture) writeRecord(architecture);
     bar.clear();
     log(formatEpochLine(record, epochs));
     if (args.earlyStopping && evaluation) {
