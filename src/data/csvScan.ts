@@ -1,4 +1,4 @@
-import { MtlError } from '../errors.js';
+import { MtlError, closest } from '../errors.js';
 import { PreprocessorFitter, type FeatureColumn, type PreprocessingOptions } from '../preprocessing/fitPreprocessor.js';
 import { DEFAULT_NA_VALUES, missingValueTest } from '../preprocessing/missingValues.js';
 import { parseNumberCell } from '../preprocessing/numberCell.js';
@@ -42,7 +42,7 @@ export interface CsvScanOptions {
   /** Columns read as categorical whatever they hold. */
   categorical?: string[];
   naValues?: string[];
-  /** Names of the targets whose labels define the strata (binary / multiclass). */
+  /** What defines the strata: classification targets (their label columns) or columns of the file, by name. */
   stratifyBy?: string[];
   /** Label descriptions already fitted (a test file read like its training file): class names are taken from them. */
   knownTargets?: readonly TargetTransform[];
@@ -70,25 +70,43 @@ export function scanCsv(source: CsvSource, options: CsvScanOptions): CsvPlan {
     const target = known?.classes && t.kind === 'multiclass' ? { ...t, classes: known.classes } : t;
     return new LabelReader(target, layout.targetColumns[i]!, header, source.source, isMissing);
   });
-  const stratify = (options.stratifyBy ?? []).map((name) => {
+  // The strata are the raw cells of the stratifying columns (a classification task's
+  // label column, or any column of the file named directly), so the split does not depend
+  // on which tasks an experiment reads: a task subset (a single-task baseline, a grouping
+  // candidate) stratified by the same columns gets the same rows.
+  const stratifyColumns = (options.stratifyBy ?? []).flatMap((name) => {
     const i = options.targets.findIndex((t) => t.name === name);
-    if (i < 0 || (options.targets[i]!.kind !== 'binary' && options.targets[i]!.kind !== 'multiclass')) {
+    if (i >= 0) {
+      if (options.targets[i]!.kind !== 'binary' && options.targets[i]!.kind !== 'multiclass') {
+        throw new MtlError({
+          code: 'data.bad_stratify',
+          path: `${source.source}: stratify`,
+          expected: 'binary or multiclass tasks, or columns of the file',
+          found: `the ${options.targets[i]!.kind} task ${JSON.stringify(name)}`,
+          fix: 'stratify by classification tasks only',
+        });
+      }
+      return layout.targetColumns[i]!;
+    }
+    const column = header.indexOf(name);
+    if (column < 0) {
+      const near = closest(name, [...options.targets.map((t) => t.name), ...header]);
       throw new MtlError({
         code: 'data.bad_stratify',
         path: `${source.source}: stratify`,
-        expected: 'binary or multiclass tasks',
+        expected: `classification tasks [${options.targets.filter((t) => t.kind === 'binary' || t.kind === 'multiclass').map((t) => t.name).join(', ')}] or columns of the file`,
         found: JSON.stringify(name),
-        fix: 'stratify by classification tasks only',
+        fix: near ? `did you mean "${near}"?` : 'name a classification task or a column',
       });
     }
-    return i;
+    return [column];
   });
   const nf = layout.featureColumns.length;
   const numeric = new Float64Array(nf);
   const other = new Float64Array(nf);
   const firstOther: ({ line: number; cell: string } | undefined)[] = new Array(nf);
   const strataIds = new Map<string, number>();
-  let strata: Int32Array | null = stratify.length > 0 ? new Int32Array(1024) : null;
+  let strata: Int32Array | null = stratifyColumns.length > 0 ? new Int32Array(1024) : null;
   const detect = !options.knownFeatures;
   let rows = 0;
   for (const { fields, line } of source.records()) {
@@ -103,10 +121,11 @@ export function scanCsv(source: CsvSource, options: CsvScanOptions): CsvPlan {
         }
       }
     }
+    for (let i = 0; i < readers.length; i++) readers[i]!.observe(fields, line);
     let key = '';
-    for (let i = 0; i < readers.length; i++) {
-      const label = readers[i]!.observe(fields, line);
-      if (strata && stratify.includes(i)) key += label + '\u0000';
+    for (const c of stratifyColumns) {
+      const cell = fields[c]!.trim();
+      key += (isMissing(cell) ? '\u0001' : cell) + '\u0000';
     }
     if (strata) {
       if (rows === strata.length) {

@@ -60,7 +60,7 @@ const csvSchema = z
       .optional(),
     missingIndicators: z.boolean().optional(),
     maxCategories: positiveInt.optional(),
-    /** Stratify the splits by the classification tasks (true, the default), by these tasks, or not (false). */
+    /** Stratify the splits by the classification tasks (true, the default), by these tasks or columns of the file, or not (false). */
     stratify: z.union([z.boolean(), z.array(z.string()).nonempty()]).optional(),
     /** Read the file in chunks on every pass instead of loading it (default: when it is large). */
     stream: z.boolean().optional(),
