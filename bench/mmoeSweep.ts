@@ -39,7 +39,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
 import { readSummary, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
-import { formatMeanStd, meanStd } from './meanStd.js';
+import { formatMeanStd, meanStd } from '../src/evaluation/meanStd.js';
 import { median } from './median.js';
 
 const { values } = parseArgs({

@@ -5,7 +5,10 @@
  *
  * 1. bench/training.ts: steps/s of the library's own training step (hard sharing,
  *    trainStep, per-variable Adam) for the MultiMNIST LeNet and an MLP, per backend;
- * 2. bench/native/compare.ts (when present): the native CPU path against PyTorch;
+ * 2. bench/native/compare.ts (when present): the native CPU path against PyTorch
+ *    (MTL_BENCH_PYTHON: a Python with torch), then bench/native/kernelCounts.ts (`counts`:
+ *    engine calls per training step) and bench/native/gemmShapes.ts (`gemm`: the own GEMM
+ *    per instruction set against OpenBLAS);
  * 3. bench/kernels.ts: the wasm kernel fixes against stock wasm and cpu;
  * 4. bench/methods.ts (when present): each balancing method's step time against equal weighting;
  * 5. bench/sweep.ts: a grid of small trials with the local pool, --jobs N against --jobs 1.
@@ -21,6 +24,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const suites: Record<string, string> = {
   training: join(here, 'training.ts'),
   native: join(here, 'native', 'compare.ts'),
+  counts: join(here, 'native', 'kernelCounts.ts'),
+  gemm: join(here, 'native', 'gemmShapes.ts'),
   kernels: join(here, 'kernels.ts'),
   methods: join(here, 'methods.ts'),
   sweep: join(here, 'sweep.ts'),

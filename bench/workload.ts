@@ -27,18 +27,26 @@ export interface Workload {
 /** Builds a multi-task model from tasks, an input shape and an encoder (hard sharing, MTAN, ...). */
 export type ArchitectureBuilder = (args: { tasks: Task[]; inputShape: number[]; encoder: EncoderSpec }) => MultiTaskModel;
 
+/**
+ * One workload: `classes[t]` classes for task t (multiclass, softmax cross-entropy), or
+ * with `kind: 'binary'` one 0/1 label per task (sigmoid cross-entropy; `classes` then
+ * only gives the number of tasks).
+ */
 export function buildWorkload(
   name: string, inputShape: number[], classes: number[], encoder: EncoderSpec, head: { hidden: number[]; dropout: number },
-  architecture: ArchitectureBuilder = hardSharing, batchSize = 256,
+  architecture: ArchitectureBuilder = hardSharing, batchSize = 256, kind: 'multiclass' | 'binary' = 'multiclass',
 ): Workload {
   installSeededRandom(0);
   const r = new Random(1);
   const n = batchSize;
   const size = inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(n * size).map(() => r.next());
-  const targets = Object.fromEntries(classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(k)), width: 1 }]));
+  const targets = Object.fromEntries(
+    classes.map((k, t) => [`t${t}`, { values: new Float32Array(n).map(() => r.int(kind === 'binary' ? 2 : k)), width: 1 }]),
+  );
   const data = new ArrayDataset({ data: x, shape: [n, ...inputShape] }, targets);
-  const tasks = classes.map((k, t) => createTask({ name: `t${t}`, kind: 'multiclass', classes: k, head }));
+  const tasks = classes.map((k, t) =>
+    createTask(kind === 'binary' ? { name: `t${t}`, kind, head } : { name: `t${t}`, kind, classes: k, head }));
   const model = architecture({ tasks, inputShape, encoder });
   const optimizer = new Adam();
   const batch: Batch = [...data.batches({ batchSize: n })][0]!;

@@ -2,7 +2,9 @@
 // owns (the tfjs cpu backend's buffers) and writes into a caller-allocated output,
 // so no data is copied across the boundary. Argument errors throw TypeErrors.
 #include <node_api.h>
+#ifdef MTL_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 
 #include <algorithm>
 #include <stdexcept>
@@ -148,6 +150,40 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
                       m, n, k, c.boolean(8), c.boolean(9),
                       c.f32_or_null(10, mode == mtl::kBiasPerColumn ? n : 1), mode,
                       static_cast<int32_t>(c.i64(12)), static_cast<float>(c.f64(13)));
+    return undefined(env);
+  });
+}
+
+// dense(x, w, bias|null, y, rows, in, units, act)
+napi_value Dense(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 8);
+    const int64_t rows = c.i64(4), in = c.i64(5), units = c.i64(6);
+    const int32_t act = static_cast<int32_t>(c.i64(7));
+    if (act != mtl::kLinear && act != mtl::kRelu && act != mtl::kSigmoid && act != mtl::kDenseTanh &&
+        act != mtl::kDenseSoftmax) {
+      throw ArgError("dense: unknown activation " + std::to_string(act));
+    }
+    mtl::dense_forward(c.f32(0, rows * in), c.f32(1, in * units), c.f32_or_null(2, units), c.f32(3, rows * units), rows,
+                       in, units, act);
+    return undefined(env);
+  });
+}
+
+// denseBackward(dy, x, w, y, rows, in, units, act, scratch, dx|null, dw|null, db|null)
+napi_value DenseBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 12);
+    const int64_t rows = c.i64(4), in = c.i64(5), units = c.i64(6);
+    const int32_t act = static_cast<int32_t>(c.i64(7));
+    if (act != mtl::kLinear && act != mtl::kRelu && act != mtl::kSigmoid && act != mtl::kDenseTanh &&
+        act != mtl::kDenseSoftmax) {
+      throw ArgError("denseBackward: unknown activation " + std::to_string(act));
+    }
+    float* scratch = act == mtl::kLinear ? nullptr : c.f32(8, rows * units);
+    mtl::dense_backward(c.f32(0, rows * units), c.f32(1, rows * in), c.f32(2, in * units), c.f32(3, rows * units), rows,
+                        in, units, act, scratch, c.f32_or_null(9, rows * in), c.f32_or_null(10, in * units),
+                        c.f32_or_null(11, units));
     return undefined(env);
   });
 }
@@ -358,21 +394,63 @@ napi_value SetThinMatMul(napi_env env, napi_callback_info info) {
   });
 }
 
-// info() -> { threads, blasThreads, blasConfig, blasCore, thinMatMul }
+// setGemm(isa, gemm): switches the own kernels' instruction set ("avx512", "avx2",
+// "portable"; null keeps it) and the GEMM ("own", "openblas", "auto"; null keeps it).
+// Returns false, changing nothing, when this build or CPU cannot run the request.
+napi_value SetGemm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 2);
+    auto text = [&](size_t i) {
+      size_t n = 0;
+      check(napi_get_value_string_utf8(env, c.argv[i], nullptr, 0, &n), "expected a string or null");
+      std::string s(n, '\0');
+      check(napi_get_value_string_utf8(env, c.argv[i], s.data(), n + 1, &n), "expected a string or null");
+      return s;
+    };
+    const std::string isa = c.is_null(0) ? "" : text(0);
+    const std::string gemm = c.is_null(1) ? "" : text(1);
+    const std::string old_isa = mtl::gemm_isa(), old_gemm = mtl::gemm_choice_name();
+    bool ok = (isa.empty() || mtl::set_gemm_isa(isa.c_str())) && (gemm.empty() || mtl::set_gemm_choice(gemm.c_str()));
+    if (!ok) {
+      mtl::set_gemm_isa(old_isa.c_str());
+      mtl::set_gemm_choice(old_gemm.c_str());
+    }
+    napi_value v;
+    napi_get_boolean(env, ok, &v);
+    return v;
+  });
+}
+
+// info() -> { threads, blas, blasThreads, blasConfig, blasCore, thinMatMul, isa, isasCompiled, isasUsable, gemm }
 napi_value Info(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     napi_value obj, v;
     napi_create_object(env, &obj);
+    auto set_string = [&](const char* key, const std::string& value) {
+      napi_create_string_utf8(env, value.c_str(), NAPI_AUTO_LENGTH, &v);
+      napi_set_named_property(env, obj, key, v);
+    };
     napi_create_int32(env, mtl::num_threads(), &v);
     napi_set_named_property(env, obj, "threads", v);
+    napi_get_boolean(env, mtl::have_blas(), &v);
+    napi_set_named_property(env, obj, "blas", v);
+#ifdef MTL_HAVE_OPENBLAS
     napi_create_int32(env, openblas_get_num_threads(), &v);
     napi_set_named_property(env, obj, "blasThreads", v);
-    napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, obj, "blasConfig", v);
-    napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, obj, "blasCore", v);
+    set_string("blasConfig", openblas_get_config());
+    set_string("blasCore", openblas_get_corename());
+#else
+    napi_create_int32(env, 0, &v);
+    napi_set_named_property(env, obj, "blasThreads", v);
+    set_string("blasConfig", "");
+    set_string("blasCore", "");
+#endif
     napi_get_boolean(env, mtl::thin_matmul_enabled(), &v);
     napi_set_named_property(env, obj, "thinMatMul", v);
+    set_string("isa", mtl::gemm_isa());
+    set_string("isasCompiled", mtl::gemm_isas_compiled());
+    set_string("isasUsable", mtl::gemm_isas_usable());
+    set_string("gemm", mtl::gemm_choice_name());
     return obj;
   });
 }
@@ -380,6 +458,8 @@ napi_value Info(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dense", nullptr, Dense, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -397,6 +477,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gradDropMaskedSum", nullptr, GradDropMaskedSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThinMatMul", nullptr, SetThinMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setGemm", nullptr, SetGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

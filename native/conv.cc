@@ -6,8 +6,6 @@
 // The rows are cut into cache-sized blocks; each pool task builds its blocks of col
 // in a thread-local buffer and runs single-threaded sgemm on them, so col is never
 // materialised whole. 1x1 / stride-1 / unpadded convolutions skip im2col.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -129,8 +127,7 @@ void col2im_rows_add(const float* dcol, float* dx, const ConvGeometry& g, int64_
 
 void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda,
-              b, ldb, beta, c, ldc);
+  gemm_serial(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
-// Matrix products through OpenBLAS's cblas_sgemm (single-threaded per call, blocks
-// spread over our pool), with tfjs's fused bias and activation applied in place.
-#include <cblas.h>
-
+// Matrix products through gemm_serial (single-threaded per call, blocks spread over
+// our pool), with tfjs's fused bias and activation applied in place.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -25,10 +23,38 @@ inline float activate(float v, int32_t act, float alpha) {
   }
 }
 
+constexpr int64_t kSmallProduct = 4096;  // multiply-adds below which a product skips the GEMM's packing
+
+// C = op(A)·op(B) + beta·C (beta 0 or 1) by plain loops, for products so small (e.g.
+// the 1×8·8×64 gate mixtures of MMoE, a thousand per batch) that packing costs more
+// than it saves.
+void small_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                int64_t ldb, float beta, float* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) {
+    float* row = c + i * ldc;
+    if (beta == 0.f) {
+      for (int64_t j = 0; j < n; ++j) row[j] = 0.f;
+    }
+    if (tb) {  // B is [n, k]: one dot product per output
+      for (int64_t j = 0; j < n; ++j) {
+        const float* bj = b + j * ldb;
+        float s = 0.f;
+        for (int64_t p = 0; p < k; ++p) s += (ta ? a[p * lda + i] : a[i * lda + p]) * bj[p];
+        row[j] += s;
+      }
+    } else {  // rows of B scaled and added: the inner loop runs along contiguous memory
+      for (int64_t p = 0; p < k; ++p) {
+        const float av = ta ? a[p * lda + i] : a[i * lda + p];
+        const float* bp = b + p * ldb;
+        for (int64_t j = 0; j < n; ++j) row[j] += av * bp[j];
+      }
+    }
+  }
+}
+
 inline void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                   const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a,
-              lda, b, ldb, beta, c, ldc);
+  gemm_serial(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 }  // namespace
 
@@ -98,12 +124,15 @@ void batch_matmul(const float* a, const float* b, float* c, int64_t batch_a, int
         sgemm_parallel(trans_a, trans_b, m, n, k, a + (i % batch_a) * m * k, lda, b + (i % batch_b) * k * n, ldb,
                        beta, c + i * m * n, n);
       }
-    } else {  // many small products: one per task
+    } else {  // many small products: one per task (the tiniest without packing)
+      const bool tiny = m * n * k <= kSmallProduct;
       parallel_for(batch, std::max<int64_t>(1, kGemmGrain / std::max<int64_t>(1, m * n * k)),
                    [&](int64_t i0, int64_t i1) {
                      for (int64_t i = i0; i < i1; ++i) {
-                       sgemm(trans_a, trans_b, m, n, k, a + (i % batch_a) * m * k, lda, b + (i % batch_b) * k * n,
-                             ldb, beta, c + i * m * n, n);
+                       const float* ai = a + (i % batch_a) * m * k;
+                       const float* bi = b + (i % batch_b) * k * n;
+                       if (tiny) small_gemm(trans_a, trans_b, m, n, k, ai, lda, bi, ldb, beta, c + i * m * n, n);
+                       else sgemm(trans_a, trans_b, m, n, k, ai, lda, bi, ldb, beta, c + i * m * n, n);
                      }
                    });
     }

@@ -2,6 +2,7 @@
 // geometry come from tfjs's own shape helpers on the TypeScript side.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace mtl {
 
@@ -23,8 +24,27 @@ void apply_activation(float* out, int64_t n, int32_t act, float alpha);
 // Fills a [rows, cols] matrix with the bias (per column or scalar).
 void fill_bias(float* out, int64_t rows, int64_t cols, const float* bias, int32_t mode);
 
+// Single-threaded row-major C = op(A) * op(B) + beta * C through the GEMM in use
+// (gemm_dispatch.cc): the addon's own packed kernels for the CPU's instruction set,
+// or OpenBLAS's sgemm where the build has it and it is chosen.
+void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+// The instruction set of the own kernels in use: "avx512", "avx2" or "portable".
+const char* gemm_isa();
+// Switches the own kernels to `isa`; false (nothing changed) when this build or CPU lacks it.
+bool set_gemm_isa(const char* isa);
+// Comma-separated instruction sets compiled into this build / runnable on this CPU.
+std::string gemm_isas_compiled();
+std::string gemm_isas_usable();
+// Whether the addon was built with OpenBLAS.
+bool have_blas();
+// Which GEMM runs: "own", "openblas" or "auto" (per shape); set_gemm_choice is false
+// for a name this build cannot run.
+const char* gemm_choice_name();
+bool set_gemm_choice(const char* name);
+
 // Row-major C = op(A) * op(B) + beta * C, split into blocks of rows (or columns)
-// of C across the pool, each block one single-threaded cblas_sgemm.
+// of C across the pool, each block one gemm_serial call.
 void sgemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
                     int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
@@ -63,6 +83,19 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
 // Max pooling; same geometry struct (filter_*, stride_*, pad_*; out_c == in_c).
 void max_pool(const float* x, float* y, const ConvGeometry& g);
 void max_pool_grad(const float* dy, const float* x, float* dx, const ConvGeometry& g);
+
+// A dense layer (native/dense.cc). Activations: kLinear, kRelu, kSigmoid (the codes
+// above) and two more the fused dense op knows: tanh and a row-wise softmax.
+constexpr int32_t kDenseTanh = 5;
+constexpr int32_t kDenseSoftmax = 6;
+// y = act(x·W + bias) with x [rows, in], W [in, units], bias [units] or null.
+void dense_forward(const float* x, const float* w, const float* bias, float* y, int64_t rows, int64_t in,
+                   int64_t units, int32_t act);
+// From dy and the forward's x, W and output y: g = dy ⊙ act'(y) (into `g`, rows×units
+// scratch; unused for kLinear), db = Σ_rows g, dx = g·Wᵀ, dW = xᵀ·g. A null dx, dw or
+// db is not computed.
+void dense_backward(const float* dy, const float* x, const float* w, const float* y, int64_t rows, int64_t in,
+                    int64_t units, int32_t act, float* g, float* dx, float* dw, float* db);
 
 // Element-wise unary ops (tfjs kernel semantics, NaN propagation included).
 enum UnaryOp : int32_t {

@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#ifdef MTL_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 
 namespace mtl {
 namespace {
@@ -104,7 +106,9 @@ int default_threads() {
 // OpenBLAS workers spinning while the pool runs im2col or element-wise loops.
 std::unique_ptr<Pool>& pool() {
   static std::unique_ptr<Pool> p = [] {
+#ifdef MTL_HAVE_OPENBLAS
     openblas_set_num_threads(1);
+#endif
     return std::unique_ptr<Pool>(new Pool(default_threads()));
   }();
   return p;

@@ -7,7 +7,7 @@
  */
 export { MtlError } from './errors.js';
 
-export type { Task, TaskKind, TaskSpec, HeadSpec, Metric, MetricDirection } from './tasks/task.js';
+export type { Task, TaskKind, TaskSpec, HeadSpec, Metric, MetricDirection, TargetScaling } from './tasks/task.js';
 export { TASK_KINDS } from './tasks/task.js';
 export { createTask } from './tasks/createTask.js';
 export { maskedMeanLoss, sigmoidCrossEntropy, softmaxCrossEntropy, squaredError } from './tasks/losses.js';
@@ -48,14 +48,43 @@ export { checkLabels } from './tasks/checkLabels.js';
 export { Random, type RandomState } from './training/random.js';
 export { installSeededRandom, uninstallSeededRandom } from './training/seededRandom.js';
 
+export { checkTaskScales, measureTaskScales, scaleWarning, SCALE_WARNING_RATIO, type TaskScales, type ScaleCheckArgs } from './training/scaleCheck.js';
+
 export { evaluate, type Evaluation, type TaskEvaluation } from './evaluation/evaluate.js';
-export { deltaM, type MetricComparison } from './evaluation/deltaM.js';
+export {
+  deltaM,
+  deltaMByTask,
+  deltaMOverMetrics,
+  relativeChange,
+  comparisonsFromEvaluations,
+  metricDirection,
+  DELTA_M_FORMULA,
+  type MetricComparison,
+  type TaskDelta,
+  type DeltaMBreakdown,
+} from './evaluation/deltaM.js';
 
 export * from './data/index.js';
+export * from './preprocessing/index.js';
 
 export { saveModel, loadModel } from './io/modelFiles.js';
 export { RUN_MARKER, markRunFolder, isMarkedRunFolder, ensureRunFolder, clearRunFolder } from './io/runMarker.js';
 export { acquireRunLock, readRunLock, LOCK_FILE, type RunLock, type LockOwner } from './io/runLock.js';
+export { saveMultiTaskModel, loadMultiTaskModel, modelFolder, type SaveMultiTaskModelOptions } from './io/multiTaskModelFiles.js';
+export { wrapLoadedModel, taskNamesOf, formatPrediction } from './inference/loadedModel.js';
+export type {
+  LoadedMultiTaskModel,
+  Prediction,
+  TaskPrediction,
+  BinaryPrediction,
+  MulticlassPrediction,
+  MultilabelPrediction,
+  RegressionPrediction,
+  RawRecord,
+} from './inference/loadedModel.js';
+export { describeModel, readModelMetadata, userDefinedMetadata, taskSpecOf, activationOf, METADATA_KEY, type ModelMetadata, type TaskMetadata, type OutputActivation } from './inference/modelMetadata.js';
+export { predictionColumns, predictionCells } from './inference/predictionTable.js';
+export { predictCsv, type PredictCsvOptions } from './experiment/predictCsv.js';
 export { selectBackend } from './backend/selectBackend.js';
 
 export { validateExperiment, readExperiment, type ExperimentConfig, type ExperimentInput } from './experiment/config.js';

@@ -92,7 +92,7 @@ export interface CrossStitchArgs {
  * @example
  * const model = crossStitch({ tasks, inputShape: [28, 28, 1], encoder: { type: 'lenet' } });
  */
-export function crossStitch(args: CrossStitchArgs): MultiTaskModel {
+export function crossStitch(args: CrossStitchArgs): StitchedMultiTaskModel {
   const { tasks, inputShape } = args;
   assertTasks(tasks);
   const selfWeight = args.selfWeight ?? 0.9;
@@ -126,5 +126,23 @@ export function crossStitch(args: CrossStitchArgs): MultiTaskModel {
     taskVariables[t.name] = variablesOf(heads[i]!);
   });
   const sharedVariables = [...stageModels.flatMap(variablesOf), ...stitches.flatMap(variablesOf)];
-  return functionalMultiTaskModel({ architecture: 'cross-stitch', tasks, model, sharedVariables, taskVariables });
+  const names = tasks.map((t) => t.name);
+  return {
+    ...functionalMultiTaskModel({ architecture: 'cross-stitch', tasks, model, sharedVariables, taskVariables }),
+    stitchWeights: () => stitches.map((s) => ({ layer: s.name, tasks: names, matrix: s.getWeights()[0]!.arraySync() as number[][] })),
+  };
+}
+
+/** One cross-stitch unit's current T×T mixing matrix α (row t: the weights of task t's next input). */
+export interface StitchWeights {
+  /** The unit's layer name (`cross_stitch_<stage>`). */
+  layer: string;
+  tasks: string[];
+  matrix: number[][];
+}
+
+/** A multi-task model with cross-stitch units whose mixing matrices can be logged. */
+export interface StitchedMultiTaskModel extends MultiTaskModel {
+  /** Every unit's current matrix, in stage order (reads the weights; no tensors are left behind). */
+  stitchWeights(): StitchWeights[];
 }

@@ -1,25 +1,29 @@
 /**
- * The native CPU path: an N-API addon (native/, built by node-gyp against the system
- * OpenBLAS) that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D
- * convolutions and their gradients, max pooling, batch normalisation, common
- * element-wise ops and reductions — working in place on the Float32Arrays the cpu
- * backend already holds — and registers leaner gradients, written in ordinary tfjs ops,
+ * The native CPU path: an N-API addon (native/, built by node-gyp with its own GEMM for
+ * the CPU's instruction set, and linked against the system OpenBLAS where there is one)
+ * that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D convolutions and
+ * their gradients, max pooling, batch normalisation, common element-wise ops and
+ * reductions — working in place on the Float32Arrays the cpu backend already holds; runs
+ * dense layers and the losses as one kernel each way (./native/fusedDense.ts,
+ * ./native/fusedLosses.ts); and registers leaner gradients, written in ordinary tfjs ops,
  * for batch normalisation and mean (./native/gradients/).
  * Unsupported dtypes, layouts or attributes fall through to the original kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { loadAddon, type NativeAddon } from './native/addon.js';
+import { kernelsDescription, loadAddon, type NativeAddon } from './native/addon.js';
 import { BufferPool } from './native/bufferPool.js';
 import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuTensors.js';
 import { NATIVE_GRADIENTS } from './native/gradients/index.js';
 import { NATIVE_KERNELS } from './native/kernels/index.js';
 import { NATIVE_ADDED_KERNELS } from './native/kernels/optimizerUpdates.js';
+import { denseGradient, denseKernel, useFusedDense } from './native/fusedDense.js';
+import { FUSED_LOSS_GRADIENTS, FUSED_LOSS_KERNELS, useFusedLosses } from './native/fusedLosses.js';
 import { useGradDropPasses } from '../weighting/gradDropPasses.js';
 
 /** One line telling a user how to get the native path. */
 export const NATIVE_HINT =
-  'for the fast native CPU path: apt-get install g++ make python3 pkg-config libopenblas-dev, then npm rebuild mtl-ts';
+  'for the fast native CPU path: apt-get install g++ make python3 (libopenblas-dev and pkg-config optional), then npm rebuild mtl-ts';
 
 /** Options for {@link tryInstallNative}. */
 export interface NativeOptions {
@@ -41,6 +45,8 @@ export interface NativeOptions {
 export interface NativeInstallResult {
   ok: boolean;
   reason?: string;
+  /** When ok: which kernels run, e.g. `own GEMM, AVX-512` or `OpenBLAS, AVX2 kernels` (see {@link NativeInfo.kernels}). */
+  kernels?: string;
 }
 
 interface Installed {
@@ -96,8 +102,17 @@ function register(kernel: NativeKernel, addon: NativeAddon, state: Installed): v
   });
 }
 
+let fusedGradientsRegistered = false;
+
 function registerAdded(addon: NativeAddon, state: Installed): void {
-  for (const kernel of NATIVE_ADDED_KERNELS) {
+  const fusedDense = typeof addon.dense === 'function' && typeof addon.denseBackward === 'function';
+  if (!fusedGradientsRegistered) {
+    // Registered once and left in place: without their kernels (added below, taken off
+    // by uninstallNative) nothing reaches them.
+    for (const gradient of [denseGradient, ...FUSED_LOSS_GRADIENTS]) tf.registerGradient(gradient);
+    fusedGradientsRegistered = true;
+  }
+  for (const kernel of [...NATIVE_ADDED_KERNELS, ...FUSED_LOSS_KERNELS, ...(fusedDense ? [denseKernel] : [])]) {
     if (tf.getKernel(kernel.kernelName, 'cpu')) continue;
     tf.registerKernel({
       kernelName: kernel.kernelName,
@@ -145,7 +160,7 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   if (installed) {
     if (options.threads !== undefined) installed.addon.setNumThreads(options.threads);
     if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'tfjs could not initialise its cpu backend' };
-    return { ok: true };
+    return { ok: true, kernels: kernelsDescription(installed.addon.info()) };
   }
   const load = loadAddon();
   if (!load.ok) return { ok: false, reason: `${load.reason}; ${NATIVE_HINT}` };
@@ -166,6 +181,8 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   registerAdded(load.addon, state);
   registerGradients(state);
   registerMethodPasses(load.addon);
+  useFusedDense(load.addon);
+  useFusedLosses(true);
   installed = state;
   if (!(await tf.setBackend('cpu'))) {
     uninstallNative();
@@ -177,7 +194,7 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
     state.pool.attach(tf.findBackend('cpu') as unknown as Parameters<BufferPool['attach']>[0]);
     setOutputPool(state.pool);
   }
-  return { ok: true };
+  return { ok: true, kernels: kernelsDescription(load.addon.info()) };
 }
 
 /**
@@ -195,6 +212,8 @@ export function uninstallNative(): void {
   for (const name of installed.added) tf.unregisterKernel(name, 'cpu');
   for (const original of installed.originalGradients.values()) tf.registerGradient(original);
   useGradDropPasses(null);
+  useFusedDense(null);
+  useFusedLosses(false);
   installed = null;
 }
 
@@ -223,19 +242,33 @@ export function originalGradient(kernelName: string): tf.GradConfig | undefined 
 export interface NativeInfo {
   /** The addon file loaded. */
   path: string;
-  /** Threads of the addon's pool (OpenBLAS runs single-threaded inside its tasks). */
+  /** Threads of the addon's pool (OpenBLAS, where used, runs single-threaded inside its tasks). */
   threads: number;
-  /** OpenBLAS's build string, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`. */
+  /** Which kernels run, e.g. `own GEMM, AVX-512`, or `OpenBLAS, AVX2 kernels` where OpenBLAS takes the matrix products. */
+  kernels: string;
+  /** The instruction set of the addon's own GEMM kernels: `avx512`, `avx2` or `portable`. */
+  isa: string;
+  /** Whether the addon was built with OpenBLAS. */
+  blas: boolean;
+  /** OpenBLAS's build string, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`; empty without OpenBLAS. */
   blasConfig: string;
   /** Bytes of disposed outputs held for reuse (0 when recycling is off). */
   pooledBytes: number;
 }
 
-/** The native path's addon, threads, OpenBLAS build and pooled bytes; null when not installed. */
+/** The native path's addon, threads, kernels, OpenBLAS build and pooled bytes; null when not installed. */
 export function nativeInfo(): NativeInfo | null {
   if (!installed) return null;
   const info = installed.addon.info();
-  return { path: installed.path, threads: info.threads, blasConfig: info.blasConfig, pooledBytes: installed.pool?.bytes ?? 0 };
+  return {
+    path: installed.path,
+    threads: info.threads,
+    kernels: kernelsDescription(info),
+    isa: info.isa ?? 'unknown',
+    blas: info.blas ?? true,
+    blasConfig: info.blasConfig,
+    pooledBytes: installed.pool?.bytes ?? 0,
+  };
 }
 
 /** Sets the thread count of OpenBLAS and of the addon's loops. Throws if the native path is not installed. */

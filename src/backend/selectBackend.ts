@@ -222,7 +222,7 @@ const ATTEMPTS: Record<BackendName, (context: Context) => Promise<Attempt>> = {
 
   async native({ importModule }) {
     const specifier = './native.js';
-    let mod: { tryInstallNative?: () => Promise<{ ok: boolean; reason?: string }> };
+    let mod: { tryInstallNative?: () => Promise<{ ok: boolean; reason?: string; kernels?: string }> };
     try {
       mod = (await importModule(new URL(specifier, import.meta.url).href)) as typeof mod;
     } catch (error) {
@@ -240,7 +240,7 @@ const ATTEMPTS: Record<BackendName, (context: Context) => Promise<Attempt>> = {
         fix: 'use a build of mtl-ts whose src/backend/native.ts exports tryInstallNative()',
       };
     }
-    let result: { ok: boolean; reason?: string };
+    let result: { ok: boolean; reason?: string; kernels?: string };
     try {
       result = await mod.tryInstallNative();
     } catch (error) {
@@ -257,7 +257,9 @@ const ATTEMPTS: Record<BackendName, (context: Context) => Promise<Attempt>> = {
     if (tf.findBackendFactory('native') != null && tf.getBackend() !== 'native' && !(await activate('native'))) {
       return { ok: false, reason: "native path unavailable: its 'native' backend did not initialise", fix: 'see the log above' };
     }
-    return { ok: true, description: `native (mtl-ts CPU path, tfjs backend '${tf.getBackend()}')` };
+    // e.g. "native (own GEMM, AVX-512; tfjs backend 'cpu')"
+    const kernels = result.kernels ? `${result.kernels}; ` : '';
+    return { ok: true, description: `native (${kernels}tfjs backend '${tf.getBackend()}')` };
   },
 
   async wasm() {

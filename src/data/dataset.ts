@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../errors.js';
 import { Random } from '../training/random.js';
+import type { TaskKind } from '../tasks/task.js';
 
 /**
  * The labels of one task over a whole data set, stored as a typed array (never as JS
@@ -16,6 +17,8 @@ export interface TaskLabels {
   values: Float32Array;
   width: number;
   mask?: Uint8Array;
+  /** The kind of task the labels are for, when the loader knows it (the CSV loader does); splits stratify by binary and multiclass labels. */
+  kind?: TaskKind;
 }
 
 /** Features of a whole data set: row-major, `shape[0]` examples of `shape.slice(1)` each. */
@@ -58,11 +61,35 @@ export interface BatchOptions {
 }
 
 /**
+ * What training and evaluation read from a data set: its size and input shape, its
+ * tasks, and mini-batches. {@link ArrayDataset} holds everything in typed arrays;
+ * `CsvStreamingDataset` reads a CSV file in chunks on every pass (files larger than
+ * memory).
+ */
+export interface Dataset {
+  readonly size: number;
+  readonly inputShape: number[];
+  /** Human-readable origin, for error messages and the run summary. */
+  readonly source: string;
+  readonly taskNames: string[];
+  /** Label width of a task (undefined for a task the data set does not have). */
+  labelWidth(task: string): number | undefined;
+  /** Number of examples labelled for each task. */
+  labelCounts(): Record<string, number>;
+  /** Number of batches one pass yields with these options. */
+  batchCount(batchSize: number, dropLast?: boolean): number;
+  /** The same examples restricted to some tasks (single-task baselines). */
+  withTasks(names: string[]): Dataset;
+  /** Yield mini-batches as tensors; each must be disposed by the consumer ({@link disposeBatch}). */
+  batches(options: BatchOptions): Generator<Batch>;
+}
+
+/**
  * A multi-task data set held in typed arrays: features plus, per task, labels and an
  * optional missing-label mask. Batches are gathered on demand, so only one batch of
  * float32 tensors exists at a time.
  */
-export class ArrayDataset {
+export class ArrayDataset implements Dataset {
   readonly size: number;
   readonly inputShape: number[];
 
@@ -108,6 +135,10 @@ export class ArrayDataset {
     return Object.keys(this.targets);
   }
 
+  labelWidth(task: string): number | undefined {
+    return this.targets[task]?.width;
+  }
+
   /** Number of examples labelled for each task. */
   labelCounts(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -145,7 +176,7 @@ export class ArrayDataset {
         values.set(t.values.subarray(r * t.width, (r + 1) * t.width), i * t.width);
         if (mask) mask[i] = t.mask![r]!;
       }
-      targets[name] = { values, width: t.width, ...(mask ? { mask } : {}) };
+      targets[name] = { values, width: t.width, ...(mask ? { mask } : {}), ...(t.kind ? { kind: t.kind } : {}) };
     }
     return new ArrayDataset({ data, shape: [n, ...this.inputShape], scale: this.features.scale }, targets, source);
   }

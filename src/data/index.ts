@@ -1,5 +1,5 @@
 /** Data: the in-memory multi-task data set and the loaders and generators that fill it. */
-export { ArrayDataset, disposeBatch, type Batch, type BatchOptions, type Features, type TaskLabels } from './dataset.js';
+export { ArrayDataset, disposeBatch, type Batch, type BatchOptions, type Dataset, type Features, type TaskLabels } from './dataset.js';
 export {
   IDX_DTYPES,
   isGzip,
@@ -27,15 +27,21 @@ export {
   type MultiMnistArgs,
   type MultiMnistSplitsArgs,
 } from './multiMnist.js';
-export { parseCsv, type CsvTable } from './csvParse.js';
+export { parseCsv, detectDelimiter, CsvRecordParser, CSV_DELIMITERS, type CsvTable, type CsvDelimiter, type CsvRecord, type CsvParseOptions } from './csvParse.js';
+export { openCsv, type CsvInput, type CsvSource, type CsvSourceOptions } from './csvSource.js';
 export {
   loadCsvDataset,
+  loadCsvSplits,
   type CsvData,
   type CsvDatasetArgs,
+  type CsvReadArgs,
+  type CsvSplits,
+  type CsvSplitsArgs,
   type CsvTarget,
   type CsvTargetKind,
-  type Standardization,
 } from './csv.js';
+export { CsvStreamingDataset, type CsvStreamingDatasetArgs } from './csvStreamingDataset.js';
+export { trainTestSplit, chooseHeldOut, type TrainTestSplitArgs } from './split.js';
 export {
   CAGRAD_TOY_STARTS,
   cagradToy,

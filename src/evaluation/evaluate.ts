@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
-import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
+import { disposeBatch, type Dataset } from '../data/dataset.js';
+import { MtlError } from '../errors.js';
+import type { LoadedMultiTaskModel } from '../inference/loadedModel.js';
 import { maskedMeanLoss } from '../tasks/losses.js';
+import type { Task } from '../tasks/task.js';
 
 /** One task's evaluation: mean loss over labelled examples and every metric. */
 export interface TaskEvaluation {
@@ -21,21 +24,44 @@ export interface TaskEvaluation {
 
 export type Evaluation = Record<string, TaskEvaluation>;
 
+/** What {@link evaluate} needs of a model: its tasks and an inference forward pass. */
+interface Evaluable {
+  tasks: readonly Task[];
+  forward(x: tf.Tensor, training: false): Record<string, tf.Tensor>;
+}
+
+function evaluable(model: MultiTaskModel | LoadedMultiTaskModel): Evaluable {
+  if ('forward' in model) return model;
+  if (!model.resolvedTasks) {
+    throw new MtlError({
+      code: 'model.no_metadata',
+      path: 'evaluate(model)',
+      expected: 'a model saved with mtl-ts task metadata (kinds, metrics, target scaling)',
+      found: 'a loaded model without it (saved by an older mtl-ts or by plain tfjs)',
+      fix: 'evaluate the run folder with mtl eval, or train again with this version',
+    });
+  }
+  return { tasks: model.resolvedTasks, forward: (x) => model.predict(x) };
+}
+
 /**
  * Evaluate every task of a model on a data set (inference mode: no dropout, batch-norm
  * moving statistics). Examples without a label for a task count for nothing in that
- * task's loss and metrics.
+ * task's loss and metrics. The model is a trained {@link MultiTaskModel} or one loaded
+ * from its folder (`loadMultiTaskModel`); regression metrics are in the targets' own
+ * units (a target scaling is undone before they are computed), the loss in the units
+ * the model was trained on.
  */
-export function evaluate(model: MultiTaskModel, data: ArrayDataset, batchSize = 512): Evaluation {
-  const tasks = model.tasks;
+export function evaluate(model: MultiTaskModel | LoadedMultiTaskModel, data: Dataset, batchSize = 512): Evaluation {
+  const { tasks, forward } = evaluable(model);
   const accumulators = tasks.map((t) => t.metrics.map((m) => m.create()));
   const lossSums = tasks.map(() => 0);
   const counts = tasks.map(() => 0);
   for (const batch of data.batches({ batchSize })) {
     const results = tf.tidy(() => {
-      const outputs = model.forward(batch.x, false);
+      const outputs = forward(batch.x, false);
       return tasks.map((t) => {
-        const out = outputs[t.name]!;
+        const out = outputs[t.name]! as tf.Tensor2D;
         const loss = maskedMeanLoss(t.exampleLosses(out, batch.labels[t.name]!), batch.masks[t.name]!);
         return { loss, predictions: t.activate(out) };
       });

@@ -9,9 +9,14 @@ import { Sgd } from '../training/optimizers/sgd.js';
 import type { WeightingMethod } from '../weighting/method.js';
 import { getWeightingMethod } from '../weighting/registry.js';
 import type { ExperimentConfig } from './config.js';
+import type { PreprocessorJson } from '../preprocessing/preprocessor.js';
 
-/** Resolve the experiment's tasks (all of them, or the named subset for a single-task baseline). */
-export function buildTasks(config: ExperimentConfig, only?: readonly string[]): Task[] {
+/**
+ * Resolve the experiment's tasks (all of them, or the named subset for a single-task
+ * baseline); with the data's fitted preprocessing, regression tasks get its target
+ * scaling (standardised targets).
+ */
+export function buildTasks(config: ExperimentConfig, only?: readonly string[], preprocessing?: PreprocessorJson): Task[] {
   return config.tasks
     .map((t, i) => ({ spec: t, i }))
     .filter(({ spec }) => !only || only.includes(spec.name))
@@ -24,6 +29,8 @@ export function buildTasks(config: ExperimentConfig, only?: readonly string[]): 
           ...(spec.outputs !== undefined ? { outputs: spec.outputs } : {}),
           ...(spec.head ? { head: spec.head } : {}),
           ...(spec.metrics ? { metrics: spec.metrics } : {}),
+          ...(spec.deltaMetrics ? { deltaMetrics: spec.deltaMetrics } : {}),
+          ...targetScalingOf(preprocessing, spec.name),
         },
         `tasks[${i}]`,
       ),
@@ -73,4 +80,9 @@ export function buildWeighting(config: ExperimentConfig, taskNames: readonly str
     });
   }
   return { method, options };
+}
+
+function targetScalingOf(preprocessing: PreprocessorJson | undefined, task: string): { targetScaling?: { mean: number[]; std: number[] } } {
+  const scaling = preprocessing?.targets.find((t) => t.task === task)?.scaling;
+  return scaling ? { targetScaling: scaling } : {};
 }

@@ -50,6 +50,8 @@ const taskSchema = z
     outputs: positiveInt.optional(),
     head: headSchema.optional(),
     metrics: z.array(z.string()).nonempty().optional(),
+    /** The metrics this task contributes to Δm (default: its first metric). */
+    deltaMetrics: z.array(z.string()).nonempty().optional(),
     /** CSV data: the label column(s) of this task. */
     columns: z.array(z.string()).nonempty().optional(),
   })
@@ -74,8 +76,26 @@ const csvSchema = z
     testPath: z.string().optional(),
     testFraction: rate.optional(),
     features: z.union([z.array(z.string()).nonempty(), z.literal('rest')]).optional(),
-    standardize: z.boolean().optional(),
+    /** Standardise numeric features and regression targets (fitted on the training rows), or choose. */
+    standardize: z.union([z.boolean(), z.object({ features: z.boolean().optional(), targets: z.boolean().optional() }).strict()]).optional(),
     validationFraction: rate.optional(),
+    /** Field delimiter; detected (comma, semicolon, tab) when absent. */
+    delimiter: z.enum([',', ';', '\t', 'tab', 'auto']).optional(),
+    /** Cells read as missing (labels: missing; features: imputed), besides the empty cell. */
+    naValues: z.array(z.string()).optional(),
+    /** Feature columns read as categories whatever they hold. */
+    categorical: z.array(z.string()).optional(),
+    impute: z
+      .object({ numbers: z.enum(['mean', 'median']).optional(), categories: z.enum(['most-frequent', 'missing-category']).optional() })
+      .strict()
+      .optional(),
+    missingIndicators: z.boolean().optional(),
+    maxCategories: positiveInt.optional(),
+    /** Stratify the splits by the classification tasks (true, the default), by these tasks or columns of the file, or not (false). */
+    stratify: z.union([z.boolean(), z.array(z.string()).nonempty()]).optional(),
+    /** Read the file in chunks on every pass instead of loading it (default: when it is large). */
+    stream: z.boolean().optional(),
+    shuffleBuffer: positiveInt.optional(),
   })
   .strict();
 
@@ -295,6 +315,11 @@ function knownKeys(path: (string | number)[]): string[] | undefined {
   let schema: z.ZodTypeAny = experimentSchema;
   for (const p of path) {
     schema = unwrap(schema);
+    // Inside a union (data sources, `standardize: boolean | { ... }`), the object option that has the key.
+    if (schema instanceof z.ZodDiscriminatedUnion || schema instanceof z.ZodUnion) {
+      const options = (schema.options as z.ZodTypeAny[]).map(unwrap).filter((o): o is z.ZodObject<z.ZodRawShape> => o instanceof z.ZodObject);
+      schema = options.find((o) => (p as string) in o.shape) ?? schema;
+    }
     if (schema instanceof z.ZodObject) schema = schema.shape[p as string];
     else if (schema instanceof z.ZodArray) schema = schema.element;
     else if (schema instanceof z.ZodRecord) schema = schema.valueSchema;
@@ -303,8 +328,9 @@ function knownKeys(path: (string | number)[]): string[] | undefined {
   }
   schema = unwrap(schema);
   if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
-  if (schema instanceof z.ZodDiscriminatedUnion) {
-    return [...new Set((schema.options as z.ZodObject<z.ZodRawShape>[]).flatMap((o) => Object.keys(o.shape)))];
+  if (schema instanceof z.ZodDiscriminatedUnion || schema instanceof z.ZodUnion) {
+    const objects = (schema.options as z.ZodTypeAny[]).map(unwrap).filter((o): o is z.ZodObject<z.ZodRawShape> => o instanceof z.ZodObject);
+    return objects.length > 0 ? [...new Set(objects.flatMap((o) => Object.keys(o.shape)))] : undefined;
   }
   return undefined;
 }

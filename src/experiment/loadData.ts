@@ -1,6 +1,7 @@
 import { MtlError } from '../errors.js';
-import type { ArrayDataset } from '../data/dataset.js';
-import { loadCsvDataset } from '../data/csv.js';
+import { ArrayDataset, type Dataset } from '../data/dataset.js';
+import { loadCsvSplits } from '../data/csv.js';
+import type { PreprocessorJson } from '../preprocessing/preprocessor.js';
 import { multiMnistSplits } from '../data/multiMnist.js';
 import { gradNormRegression, mmoeSynthetic } from '../data/synthetic.js';
 import { Random } from '../training/random.js';
@@ -10,18 +11,25 @@ import type { ExperimentConfig } from './config.js';
 
 /** The splits of an experiment's data. `validation` is carved from the training data when asked for. */
 export interface ExperimentData {
-  train: ArrayDataset;
-  validation?: ArrayDataset;
-  test: ArrayDataset;
+  train: Dataset;
+  validation?: Dataset;
+  test: Dataset;
   /** For multiclass tasks, the number of classes the data has (to check head widths). */
   classCounts: Record<string, number>;
+  /** Tabular data: the preprocessing fitted on the training part (saved with the model). */
+  preprocessor?: PreprocessorJson;
+  /** Whether the parts stream from a file instead of being held in memory. */
+  streaming?: boolean;
 }
 
 /** Load the data an experiment names, split it, and check it against the tasks. */
 export function loadExperimentData(config: ExperimentConfig, source = 'experiment'): ExperimentData {
   const d = config.data;
-  let train: ArrayDataset;
-  let test: ArrayDataset;
+  let train: Dataset;
+  let test: Dataset;
+  let validation: Dataset | undefined;
+  let preprocessor: PreprocessorJson | undefined;
+  let streaming = false;
   const classCounts: Record<string, number> = {};
   switch (d.source) {
     case 'multimnist':
@@ -47,19 +55,27 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
         ...(t.classes !== undefined ? { classes: t.classes } : {}),
       }));
       // The loader names targets by position; they are the experiment's tasks in order.
-      const loaded = renameTargets(() => loadCsvDataset(d.path, { features: d.features ?? 'rest', targets, standardize: d.standardize ?? false }));
+      const loaded = renameTargets(() =>
+        loadCsvSplits(d.path, {
+          features: d.features ?? 'rest',
+          targets,
+          seed: config.seed,
+          ...(d.testPath ? { testPath: d.testPath } : { testFraction: d.testFraction ?? 0.2 }),
+          ...(d.validationFraction ? { validationFraction: d.validationFraction } : {}),
+          ...(d.delimiter ? { delimiter: d.delimiter === 'tab' ? '\t' : d.delimiter } : {}),
+          ...(d.naValues ? { naValues: d.naValues } : {}),
+          ...(d.categorical ? { categorical: d.categorical } : {}),
+          ...(d.standardize !== undefined ? { standardize: d.standardize } : {}),
+          ...(d.impute ? { impute: d.impute } : {}),
+          ...(d.missingIndicators !== undefined ? { missingIndicators: d.missingIndicators } : {}),
+          ...(d.maxCategories !== undefined ? { maxCategories: d.maxCategories } : {}),
+          ...(d.stratify === false ? { stratifyBy: false as const } : Array.isArray(d.stratify) ? { stratifyBy: d.stratify } : {}),
+          ...(d.stream !== undefined ? { stream: d.stream } : {}),
+          ...(d.shuffleBuffer ? { shuffleBuffer: d.shuffleBuffer } : {}),
+        }),
+      );
       for (const [name, classes] of Object.entries(loaded.classes)) classCounts[name] = classes.length;
-      if (d.testPath) {
-        train = loaded.dataset;
-        const testPath = d.testPath;
-        test = renameTargets(() =>
-          loadCsvDataset(testPath, { features: loaded.featureNames, targets, standardize: loaded.standardization ?? false }),
-        ).dataset;
-      } else {
-        if (loaded.dataset.size === 0) checkLabels(loaded.dataset, [], { split: 'training', requireExamples: true });
-        const fraction = d.testFraction ?? 0.2;
-        [train, test] = split(loaded.dataset, fraction, config.seed, 'test');
-      }
+      ({ train, test, validation, preprocessor, streaming } = loaded);
       break;
     }
     case 'synthetic-gradnorm':
@@ -85,15 +101,13 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
   checkFeatures(test);
   // Every label source (CSV, IDX, MultiMNIST, synthetic) is range-checked against the
   // tasks, and empty training data is an error, before anything trains.
+  // CSV data is split before its preprocessing is fitted (loadCsvSplits); the other sources here.
+  if (d.validationFraction && d.source !== 'csv') [train, validation] = split(train as ArrayDataset, d.validationFraction, config.seed, 'validation');
   const tasks = buildTasks(config);
   checkLabels(train, tasks, { split: 'training', requireLabels: true });
   checkLabels(test, tasks, { split: 'test', requireExamples: true });
-  let validation: ArrayDataset | undefined;
-  if (d.validationFraction) {
-    [train, validation] = split(train, d.validationFraction, config.seed, 'validation');
-    checkLabels(train, tasks, { split: 'training (after the validation split)', requireLabels: true });
-  }
-  return { train, test, classCounts, ...(validation ? { validation } : {}) };
+  if (validation) checkLabels(validation, tasks, { split: 'validation', requireExamples: true });
+  return { train, test, classCounts, ...(validation ? { validation } : {}), ...(preprocessor ? { preprocessor } : {}), ...(streaming ? { streaming } : {}) };
 }
 
 /** Split off `fraction` of the examples (seeded). */
@@ -115,11 +129,11 @@ function split(data: ArrayDataset, fraction: number, seed: number, name: string)
   ];
 }
 
-function checkTasksAgainstData(config: ExperimentConfig, train: ArrayDataset, classCounts: Record<string, number>, source: string): void {
+function checkTasksAgainstData(config: ExperimentConfig, train: Dataset, classCounts: Record<string, number>, source: string): void {
   const available = train.taskNames;
   config.tasks.forEach((t, i) => {
-    const labels = train.targets[t.name];
-    if (!labels) {
+    const labelWidth = train.labelWidth(t.name);
+    if (labelWidth === undefined) {
       throw new MtlError({
         code: 'config.unknown_task',
         path: `${source}: tasks[${i}].name`,
@@ -151,21 +165,22 @@ function checkTasksAgainstData(config: ExperimentConfig, train: ArrayDataset, cl
       }
     } else if (t.kind === 'regression' || t.kind === 'multilabel') {
       const width = t.outputs ?? 1;
-      if (width !== labels.width) {
+      if (width !== labelWidth) {
         throw new MtlError({
           code: 'config.head_width_mismatch',
           path: `${source}: tasks[${i}].outputs`,
-          expected: `${labels.width} (task "${t.name}" has ${labels.width} label columns in the data)`,
+          expected: `${labelWidth} (task "${t.name}" has ${labelWidth} label columns in the data)`,
           found: String(width),
-          fix: `set outputs: ${labels.width}`,
+          fix: `set outputs: ${labelWidth}`,
         });
       }
     }
   });
 }
 
-/** Features must be finite numbers. */
-function checkFeatures(data: ArrayDataset): void {
+/** Features must be finite numbers (a streaming data set's encoder guarantees it row by row). */
+function checkFeatures(data: Dataset): void {
+  if (!(data instanceof ArrayDataset)) return;
   const values = data.features.data;
   if (!(values instanceof Float32Array)) return;
   const rowSize = values.length / Math.max(data.size, 1);

@@ -2,13 +2,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MtlError } from '../errors.js';
-import { deltaM, type MetricComparison } from '../evaluation/deltaM.js';
+import { deltaMByTask, DELTA_M_FORMULA, metricDirection, type MetricComparison, type TaskDelta } from '../evaluation/deltaM.js';
 import type { Evaluation } from '../evaluation/evaluate.js';
-import { replaceFolder, saveModel } from '../io/modelFiles.js';
+import { replaceFolder } from '../io/modelFiles.js';
 import { readJsonFile } from '../io/readFile.js';
 import { assertSafeRunLocation, ensureRunFolder } from '../io/runMarker.js';
 import { writeFileAtomic } from '../io/writeFile.js';
 import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefinedMetrics.js';
+import { ArrayDataset } from '../data/dataset.js';
+import { saveMultiTaskModel } from '../io/multiTaskModelFiles.js';
 import { fit, type FitResult } from '../training/fit.js';
 import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
@@ -79,12 +81,14 @@ export interface RunSummary {
   backend?: string;
   multiTask?: { evaluation: Evaluation; epochs: number; steps: number; seconds: number; parameters: number };
   singleTask?: Record<string, { evaluation: Evaluation[string]; epochs: number; seconds: number; parameters: number }>;
-  /** Per task: the main metric of the multi-task model and of its baseline. */
+  /** The metrics Δm is computed from (each task's `deltaMetrics`), multi-task and single-task. */
   comparison?: MetricComparison[];
-  /** Δm in percent over every metric of every task (lower is better). */
+  /** Δm in percent, lower is better: the mean over tasks of each task's mean relative change (see `deltaMByTask`). */
   deltaM?: number;
   /** Metrics left out of Δm because they are undefined for the multi-task model or its baseline, with the reason. */
   deltaMLeftOut?: Array<{ task: string; metric: string; reason: string }>;
+  /** Each task's part of Δm: its metrics and their mean relative change in percent. */
+  deltaMPerTask?: TaskDelta[];
 }
 
 /** An undefined figure is null in JSON (NaN in memory). */
@@ -121,19 +125,20 @@ export function readSummary(runDir: string): RunSummary | undefined {
   return summary;
 }
 
-function writeSummary(runDir: string, summary: RunSummary): void {
+function writeSummary(runDir: string, summary: RunSummary, deltaMetrics: Record<string, readonly string[]>): void {
   if (summary.multiTask && summary.singleTask) {
+    // Each task's deltaMetrics (default its first metric). An undefined figure on either
+    // side (AUC of a one-class test split, a task without test labels) or a zero baseline
+    // has no relative change: left out, and said so.
     const comparison: MetricComparison[] = [];
     const leftOut: NonNullable<RunSummary['deltaMLeftOut']> = [];
     for (const [task, mtl] of Object.entries(summary.multiTask.evaluation)) {
       const stl = summary.singleTask[task];
       if (!stl) continue;
-      for (const [metric, value] of Object.entries(mtl.metrics)) {
+      for (const metric of deltaMetrics[task] ?? Object.keys(mtl.metrics).slice(0, 1)) {
+        const value = mtl.metrics[metric];
         const base = stl.evaluation.metrics[metric];
-        if (base === undefined) continue;
-        const direction = ['mse', 'rmse', 'mae'].includes(metric) ? 'lower' : 'higher';
-        // An undefined figure on either side (AUC of a one-class test split, a task without
-        // test labels) or a zero baseline has no relative change: left out, and said so.
+        if (value === undefined || base === undefined) continue;
         const reason = !isDefined(value)
           ? `multi-task: ${undefinedReason(mtl, metric) ?? 'undefined'}`
           : !isDefined(base)
@@ -142,17 +147,26 @@ function writeSummary(runDir: string, summary: RunSummary): void {
               ? 'the single-task baseline is 0 (no relative change)'
               : undefined;
         if (reason) leftOut.push({ task, metric, reason });
-        else comparison.push({ task, metric, direction, multiTask: value, singleTask: base });
+        else comparison.push({ task, metric, direction: metricDirection(metric), multiTask: value, singleTask: base });
       }
     }
     summary.comparison = comparison;
-    summary.deltaM = comparison.length > 0 ? deltaM(comparison) : undefined;
+    const breakdown = comparison.length > 0 ? deltaMByTask(comparison) : undefined;
+    summary.deltaM = breakdown?.deltaM;
+    summary.deltaMPerTask = breakdown?.perTask;
     if (leftOut.length > 0) summary.deltaMLeftOut = leftOut;
     else delete summary.deltaMLeftOut;
   }
   writeFileAtomic(summaryPath(runDir), JSON.stringify(summary, null, 2) + '\n', 'the run\'s summary.json');
   writeFileAtomic(join(runDir, 'summary.md'), formatSummary(summary), 'the run\'s summary.md');
 }
+
+/** Each task's Δm metrics from the experiment (its `deltaMetrics`, by default its first metric). */
+function deltaMetricsOf(config: ExperimentConfig): Record<string, readonly string[]> {
+  return Object.fromEntries(buildTasks(config).map((t) => [t.name, t.deltaMetrics]));
+}
+
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`;
 
 /** The summary as a Markdown table: per task and metric, MTL next to single-task, then Δm. */
 export function formatSummary(summary: RunSummary): string {
@@ -168,10 +182,15 @@ export function formatSummary(summary: RunSummary): string {
     }
     lines.push('');
     const leftOut = summary.deltaMLeftOut ?? [];
-    if (isDefined(summary.deltaM)) lines.push(`Δm = ${summary.deltaM >= 0 ? '+' : ''}${summary.deltaM.toFixed(2)}% (mean relative change against the single-task baselines; lower is better)`);
-    else if (summary.singleTask && leftOut.length > 0) lines.push('Δm: undefined (every metric is undefined for the multi-task model or its baseline)');
+    if (summary.deltaM !== undefined && isDefined(summary.deltaM)) {
+      lines.push(`Δm = ${signed(summary.deltaM)} (lower is better: the mean over tasks of each task's relative change against its single-task baseline)`);
+      if (summary.deltaMPerTask) {
+        lines.push('', `per task: ${summary.deltaMPerTask.map((t) => `${t.task} (${t.metrics.join(', ')}) ${signed(t.change)}`).join(', ')}`);
+      }
+      lines.push('', DELTA_M_FORMULA);
+    } else if (summary.singleTask && leftOut.length > 0) lines.push('Δm: undefined (every metric it reads is undefined for the multi-task model or its baseline)');
     else lines.push('Δm: no single-task baselines yet (run `mtl baselines <experiment>` or train with --baselines).');
-    if (leftOut.length > 0) lines.push(`Δm leaves out: ${leftOut.map((l) => `${l.task}/${l.metric} (${l.reason})`).join('; ')}`);
+    if (leftOut.length > 0) lines.push('', `Δm leaves out: ${leftOut.map((l) => `${l.task}/${l.metric} (${l.reason})`).join('; ')}`);
     lines.push(
       '',
       `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epoch${summary.multiTask.epochs === 1 ? '' : 's'}, ${summary.multiTask.seconds.toFixed(0)} s` +
@@ -214,7 +233,7 @@ async function trainOne(
   ensureRunFolder(runDir, { adoptLegacy: options.resume ?? false, ...(options.log ? { log: options.log } : {}) });
   // Same seed for the multi-task run and every baseline: same initialisation stream, same data order.
   installSeededRandom(config.seed);
-  const tasks = buildTasks(config, taskNames);
+  const tasks = buildTasks(config, taskNames, data.preprocessor);
   const names = tasks.map((t) => t.name);
   const model = buildModel(config, tasks, data.train.inputShape);
   const { method, options: methodOptions } = taskNames && taskNames.length === 1
@@ -228,6 +247,15 @@ async function trainOne(
     // The re-training already checkpointed: its checkpoint holds the weights of the chosen networks.
     model.finalize(readPolicy(runDir), { fromScratch: false });
   } else if (isAdaShare(model)) {
+    if (!(train instanceof ArrayDataset)) {
+      throw new MtlError({
+        code: 'config.incompatible',
+        path: 'data.stream',
+        expected: 'data held in memory for AdaShare (its policy search splits the training set in two)',
+        found: 'a streaming data set',
+        fix: 'set data.stream: false, or use another architecture for a file this large',
+      });
+    }
     // AdaShare first searches its per-task select/skip policy (weights and policy trained
     // on two halves of the training data), then the chosen networks train below. The
     // search checkpoints into <runDir>/search-checkpoint; a resumed run continues it
@@ -281,11 +309,23 @@ async function trainOne(
   });
   const { evaluate } = await import('../evaluation/evaluate.js');
   const evaluation = data.validation ? evaluate(model, taskNames ? data.test.withTasks(names) : data.test) : result.evaluation!;
-  await replaceFolder(join(runDir, 'model'), (tmp) => saveModel(model.model, tmp, { tasks: names, architecture: model.architecture }));
+  await replaceFolder(join(runDir, 'model'), async (tmp) => {
+    await saveMultiTaskModel(model, tmp, {
+      inputShape: data.train.inputShape,
+      ...(data.preprocessor ? { preprocessing: data.preprocessor } : {}),
+      classNames: classNamesOf(config),
+    });
+  });
+  if (data.preprocessor) writeFileAtomic(join(runDir, 'preprocessing.json'), JSON.stringify(data.preprocessor, null, 2) + '\n', "the run's preprocessing.json");
   const parameters = model.parameterCount();
   optimizer.dispose();
   model.model.dispose();
   return { result, evaluation, seconds: (Date.now() - started) / 1000, parameters };
+}
+
+/** Class names of multiclass tasks given as a list in the experiment. */
+function classNamesOf(config: ExperimentConfig): Record<string, string[]> {
+  return Object.fromEntries(config.tasks.filter((t) => Array.isArray(t.classes)).map((t) => [t.name, t.classes as string[]]));
 }
 
 /**
@@ -328,7 +368,7 @@ export async function runExperiment(
       ...(options.backend ? { backend: options.backend } : {}),
       multiTask: { evaluation: mtl.evaluation, epochs: mtl.result.history.length, steps: mtl.result.steps, seconds: mtl.seconds, parameters: mtl.parameters },
     };
-    writeSummary(runDir, summary);
+    writeSummary(runDir, summary, deltaMetricsOf(config));
     if (options.baselines ?? config.baselines) await runBaselines(config, { ...options, runDir, log }, data);
     const final = readSummary(runDir)!;
     log('\n' + formatSummary(final));
@@ -379,7 +419,7 @@ export async function runBaselines(experiment: ExperimentConfig, options: RunOpt
         seconds: stl.seconds,
         parameters: stl.parameters,
       };
-      writeSummary(runDir, summary);
+      writeSummary(runDir, summary, deltaMetricsOf(config));
     }
     return readSummary(runDir)!;
   } finally {

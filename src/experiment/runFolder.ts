@@ -4,7 +4,8 @@ import { z } from 'zod';
 import * as tf from '@tensorflow/tfjs';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { MtlError } from '../errors.js';
-import { readWeights } from '../io/modelFiles.js';
+import { readModelArtifacts, readWeights } from '../io/modelFiles.js';
+import { readModelMetadata } from '../inference/modelMetadata.js';
 import { readJsonFile } from '../io/readFile.js';
 import { acquireRunLock, LOCK_FILE, type RunLock } from '../io/runLock.js';
 import { assertSafeRunLocation, clearRunFolder, ensureRunFolder, isMarkedRunFolder } from '../io/runMarker.js';
@@ -40,7 +41,8 @@ export function readRunConfig(runDir: string): ExperimentConfig {
  * Rebuild a saved model of a run folder (the multi-task model, or with `taskNames` a
  * single-task baseline) and load its trained weights from `modelDir` (checked: confined
  * paths, sizes, checksum, finite values, and shapes that fit the rebuilt model);
- * `policyDir` holds the AdaShare policy when the architecture has one.
+ * `policyDir` holds the AdaShare policy when the architecture has one. The target
+ * scaling of regression tasks comes from the model's saved metadata.
  *
  * @throws MtlError `run.model_mismatch` when the saved weights are not those of the model the run's config builds.
  */
@@ -52,7 +54,8 @@ export function loadRunModel(
 ): MultiTaskModel {
   const weights = readWeights(modelDir);
   installSeededRandom(config.seed);
-  const model = buildModel(config, buildTasks(config, options.taskNames), inputShape);
+  const saved = readModelMetadata(readModelArtifacts(modelDir).userDefinedMetadata, join(modelDir, 'model.json'));
+  const model = buildModel(config, buildTasks(config, options.taskNames, saved?.preprocessing), inputShape);
   try {
     if (isAdaShare(model)) model.finalize(readPolicy(options.policyDir ?? join(modelDir, '..')), { fromScratch: false });
     const current = model.model.weights;

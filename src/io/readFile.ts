@@ -24,6 +24,36 @@ export interface ReadFileOptions {
  */
 export function readRegularFile(path: string, options: ReadFileOptions = {}): Buffer {
   const what = options.what ?? 'the file';
+  const { fd, size } = openRegularFile(path, options);
+  try {
+    const buffer = Buffer.allocUnsafe(size);
+    let offset = 0;
+    while (offset < size) {
+      const n = readSync(fd, buffer, offset, size - offset, offset);
+      if (n === 0) break;
+      offset += n;
+    }
+    if (offset !== size) {
+      throw new MtlError({ code: 'io.size_mismatch', path, expected: `${what} of ${size} bytes`, found: `${offset} bytes (the file shrank while it was read)`, fix: 'make sure no other program writes the file, then try again' });
+    }
+    return buffer;
+  } catch (error) {
+    throw fileError(error, path, 'read', what);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Open a file for reading after checking that it is a regular file (opened without
+ * blocking, so a named pipe is reported instead of waiting for a writer; a device such
+ * as /dev/zero is refused instead of read forever) and, where asked, of the expected
+ * size. The caller closes the descriptor.
+ *
+ * @throws MtlError `io.not_regular_file`, `io.is_directory`, `io.file_too_large`, `io.size_mismatch`, and those of {@link fileError}.
+ */
+export function openRegularFile(path: string, options: ReadFileOptions = {}): { fd: number; size: number } {
+  const what = options.what ?? 'the file';
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -48,21 +78,10 @@ export function readRegularFile(path: string, options: ReadFileOptions = {}): Bu
     if (options.maxBytes !== undefined && stat.size > options.maxBytes) {
       throw new MtlError({ code: 'io.file_too_large', path, expected: `${what} of at most ${options.maxBytes} bytes`, found: `${stat.size} bytes`, fix: 'check that this is the right file' });
     }
-    const buffer = Buffer.allocUnsafe(stat.size);
-    let offset = 0;
-    while (offset < stat.size) {
-      const n = readSync(fd, buffer, offset, stat.size - offset, offset);
-      if (n === 0) break;
-      offset += n;
-    }
-    if (offset !== stat.size) {
-      throw new MtlError({ code: 'io.size_mismatch', path, expected: `${what} of ${stat.size} bytes`, found: `${offset} bytes (the file shrank while it was read)`, fix: 'make sure no other program writes the file, then try again' });
-    }
-    return buffer;
+    return { fd, size: stat.size };
   } catch (error) {
-    throw fileError(error, path, 'read', what);
-  } finally {
     closeSync(fd);
+    throw fileError(error, path, 'read', what);
   }
 }
 

@@ -4,7 +4,7 @@ import type { MetricDirection } from '../tasks/task.js';
 import { TASKS_KEY, type Overrides } from '../trials/overrides.js';
 import type { Trial } from '../trials/trial.js';
 import type { TrialError, TrialResult } from '../trials/trialResult.js';
-import { meanStd, type MeanStd } from './meanStd.js';
+import { meanStd, type MeanStd } from '../evaluation/meanStd.js';
 import { configurationLabel, type SweepPlan } from './sweepPlan.js';
 
 /** A trial of a row that did not finish, with its coded error. */
@@ -48,8 +48,9 @@ export interface SweepTable {
 
 /**
  * Gather a sweep's trial results into its table: per configuration, every task's test
- * metrics and Δm (Maninis et al., 2019: the mean relative change of every metric
- * against the single-task network of the same seed, in %, lower is better) as mean ±
+ * metrics and Δm (the run summary's definition, src/evaluation/deltaM.ts: each task's
+ * relative change on its deltaMetrics against the single-task network of the same
+ * seed, averaged within the task, then over tasks; in %, lower is better) as mean ±
  * std over the seeds, ranked by mean Δm; the single-task networks as the reference
  * row. Failed trials are listed with their row; their seeds are left out of its means.
  */
@@ -60,6 +61,8 @@ export function sweepTable(plan: SweepPlan, results: readonly TrialResult[]): Sw
     return task.metrics.map((m) => ({ task: t.name, metric: m.name, direction: m.direction }));
   });
   const directions = new Map(columns.map((c) => [`${c.task}\n${c.metric}`, c.direction]));
+  // Δm reads each task's deltaMetrics (default its first metric), as the run summary does.
+  const deltaMetrics = new Map(plan.base.tasks.map((t) => [t.name, new Set(buildTasks({ ...plan.base, tasks: [t] })[0]!.deltaMetrics)]));
 
   // One single-task row per distinct budget (data, encoder, training) the grid varies; usually one.
   const budgets = new Map<string, { overrides: Overrides; baselines: Trial[] }>();
@@ -122,7 +125,7 @@ export function sweepTable(plan: SweepPlan, results: readonly TrialResult[]): Sw
         }
         for (const [metric, value] of Object.entries(evaluation.metrics)) {
           const single = reference[metric];
-          if (single === undefined) continue;
+          if (single === undefined || !deltaMetrics.get(task)?.has(metric)) continue;
           comparisons.push({ task, metric, direction: directions.get(`${task}\n${metric}`) ?? 'higher', multiTask: value, singleTask: single });
         }
       }

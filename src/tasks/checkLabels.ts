@@ -1,4 +1,4 @@
-import type { ArrayDataset } from '../data/dataset.js';
+import { ArrayDataset, type Dataset } from '../data/dataset.js';
 import { MtlError } from '../errors.js';
 import type { Task } from './task.js';
 
@@ -33,7 +33,7 @@ export interface CheckLabelsOptions {
  * @example
  * checkLabels(train, model.tasks, { split: 'training', requireLabels: true });
  */
-export function checkLabels(data: ArrayDataset, tasks: readonly Task[], options: CheckLabelsOptions = {}): void {
+export function checkLabels(data: Dataset, tasks: readonly Task[], options: CheckLabelsOptions = {}): void {
   const split = options.split ?? 'data';
   if ((options.requireLabels || options.requireExamples) && data.size === 0) {
     throw new MtlError({
@@ -43,6 +43,10 @@ export function checkLabels(data: ArrayDataset, tasks: readonly Task[], options:
       found: 'none (an empty file, a header-only CSV, or a split that kept no rows)',
       fix: 'check the data file and the split settings (testFraction, validationFraction, trainSize)',
     });
+  }
+  if (!(data instanceof ArrayDataset)) {
+    checkStreamedLabels(data, tasks, split, options);
+    return;
   }
   for (const task of tasks) {
     const labels = data.targets[task.name];
@@ -100,6 +104,44 @@ export function checkLabels(data: ArrayDataset, tasks: readonly Task[], options:
         expected: `at least one labelled ${split} example for task "${task.name}"`,
         found: `none of the ${data.size} examples has a label for it`,
         fix: 'check the task\'s label column(s), or leave the task out',
+      });
+    }
+  }
+}
+
+/**
+ * A data set read from its file on every pass (a large CSV): its reader checked every
+ * label value while scanning the file; here its tasks, label widths and label counts.
+ */
+function checkStreamedLabels(data: Dataset, tasks: readonly Task[], split: string, options: CheckLabelsOptions): void {
+  const counts = data.labelCounts();
+  for (const task of tasks) {
+    const width = data.labelWidth(task.name);
+    if (width === undefined) {
+      throw new MtlError({
+        code: 'data.unknown_task',
+        path: `${data.source}: tasks`,
+        expected: `labels for task "${task.name}" in the ${split} data`,
+        found: `labels for [${data.taskNames.join(', ')}]`,
+        fix: 'name the tasks as the data set does',
+      });
+    }
+    if (width !== task.labelWidth) {
+      throw new MtlError({
+        code: 'data.label_width',
+        path: `${data.source}: labels of task "${task.name}"`,
+        expected: `${task.labelWidth} value(s) per example`,
+        found: `${width} per example`,
+        fix: "set the task's outputs to the label width",
+      });
+    }
+    if (options.requireLabels && !counts[task.name]) {
+      throw new MtlError({
+        code: 'data.no_labels',
+        path: `${data.source}: task "${task.name}"`,
+        expected: `at least one labelled ${split} example for task "${task.name}"`,
+        found: `none of the ${data.size} examples has a label for it`,
+        fix: "check the task's label column(s), or leave the task out",
       });
     }
   }

@@ -110,6 +110,44 @@ export function createTask<N extends string>(spec: TaskSpec<N>, path = `tasks.${
     }
     return METRICS[m]!;
   });
+  const deltaMetrics = spec.deltaMetrics ?? [metricNames[0]!];
+  if (!Array.isArray(deltaMetrics) || deltaMetrics.length === 0) {
+    throw new MtlError({
+      code: 'task.no_metric',
+      path: `${path}.deltaMetrics`,
+      expected: 'a non-empty list of the task\'s metrics',
+      found: describeValue(spec.deltaMetrics),
+      fix: `e.g. deltaMetrics: [${metricNames[0]}], or leave it out to use the first metric`,
+    });
+  }
+  deltaMetrics.forEach((m, i) => {
+    if (!metricNames.includes(m)) {
+      const near = closest(String(m), metricNames);
+      throw new MtlError({
+        code: 'task.unknown_metric',
+        path: `${path}.deltaMetrics[${i}]`,
+        expected: `one of the task's metrics [${metricNames.join(', ')}]`,
+        found: describeValue(m),
+        fix: near ? `did you mean "${near}"?` : 'add it to metrics, or choose one of them',
+      });
+    }
+  });
+  const scaling = spec.targetScaling;
+  if (scaling !== undefined) {
+    const ok = (v: unknown, positive: boolean) =>
+      Array.isArray(v) && v.length === outputSize && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+    if (spec.kind !== 'regression' || !ok(scaling.mean, false) || !ok(scaling.std, true)) {
+      throw new MtlError({
+        code: 'task.bad_target_scaling',
+        path: `${path}.targetScaling`,
+        expected:
+          spec.kind === 'regression'
+            ? `{ mean, std }: ${outputSize} finite means and ${outputSize} positive standard deviations (one per output)`
+            : 'no target scaling (only regression targets are standardised)',
+        found: spec.kind === 'regression' ? `mean ${describeValue(scaling.mean)}, std ${describeValue(scaling.std)}` : `target scaling on a ${spec.kind} task`,
+      });
+    }
+  }
   const hidden = spec.head?.hidden ?? [];
   const dropout = spec.head?.dropout ?? 0;
   hidden.forEach((h, i) => {
@@ -121,6 +159,11 @@ export function createTask<N extends string>(spec: TaskSpec<N>, path = `tasks.${
     throw new MtlError({ code: 'task.bad_head', path: `${path}.head.dropout`, expected: 'a rate in [0, 1)', found: describeValue(dropout) });
   }
   const kind = spec.kind;
+  const targetScaling = scaling ? { mean: [...scaling.mean], std: [...scaling.std] } : undefined;
+  // Regression with standardised targets: the head learns (y − mean)/std, predictions are
+  // mapped back. The two constants are made per call (a task holds no tensors to dispose).
+  const shift = targetScaling ? () => tf.tensor1d(targetScaling.mean) : undefined;
+  const scale = targetScaling ? () => tf.tensor1d(targetScaling.std) : undefined;
   return {
     name: spec.name,
     kind,
@@ -128,6 +171,8 @@ export function createTask<N extends string>(spec: TaskSpec<N>, path = `tasks.${
     labelWidth,
     head: { hidden, dropout },
     metrics,
+    deltaMetrics: [...deltaMetrics],
+    ...(targetScaling ? { targetScaling } : {}),
     exampleLosses(outputs, labels) {
       switch (kind) {
         case 'multiclass':
@@ -136,7 +181,7 @@ export function createTask<N extends string>(spec: TaskSpec<N>, path = `tasks.${
         case 'multilabel':
           return sigmoidCrossEntropy(outputs, labels);
         case 'regression':
-          return squaredError(outputs, labels);
+          return shift ? tf.tidy(() => squaredError(outputs, tf.div(tf.sub(labels, shift()), scale!()) as tf.Tensor2D)) : squaredError(outputs, labels);
       }
     },
     activate(outputs) {
@@ -147,7 +192,7 @@ export function createTask<N extends string>(spec: TaskSpec<N>, path = `tasks.${
         case 'multilabel':
           return tf.sigmoid(outputs);
         case 'regression':
-          return outputs.clone();
+          return shift ? tf.tidy(() => tf.add(tf.mul(outputs, scale!()), shift()) as tf.Tensor2D) : outputs.clone();
       }
     },
   };

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedMaskedMean, fusedSigmoidCrossEntropy, fusedSoftmaxCrossEntropy } from '../backend/native/fusedLosses.js';
 
 /** A one-input function with a written-out gradient, as `tf.customGrad` takes it (its typing wants variadic inputs). */
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
@@ -10,6 +11,9 @@ type CustomGradient = Parameters<typeof tf.customGrad>[0];
  * two kernels instead of the dozen autodiff would run through logSoftmax.
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Tensor1D {
+  // The native path's single kernel (same arithmetic), when it is installed.
+  const fused = fusedSoftmaxCrossEntropy(logits, labels);
+  if (fused) return fused;
   const oneHot = tf.tidy(() => tf.oneHot(tf.cast(tf.reshape(labels, [-1]), 'int32'), logits.shape[1]));
   try {
     return tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -30,6 +34,8 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): t
  * Numerically stable form max(z,0) − z·y + log(1 + e^{−|z|}).
  */
 export function sigmoidCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Tensor1D {
+  const fused = fusedSigmoidCrossEntropy(logits, labels);
+  if (fused) return fused;
   return tf.tidy(() => {
     const perElement = tf.add(
       tf.sub(tf.relu(logits), tf.mul(logits, labels)),
@@ -50,6 +56,8 @@ export function squaredError(outputs: tf.Tensor2D, labels: tf.Tensor2D): tf.Tens
  * result is 0 with a zero gradient; the trainer also drops such a task from the step.
  */
 export function maskedMeanLoss(exampleLosses: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+  const fused = fusedMaskedMean(exampleLosses, mask);
+  if (fused) return fused;
   // d loss / d exampleLosses[i] = [mask_i > 0] / count, written out for the same reason
   // as softmaxCrossEntropy's gradient.
   const [selected, count] = tf.tidy(() => [tf.cast(tf.greater(mask, 0), 'float32'), tf.maximum(tf.sum(mask), 1)]);

@@ -29,11 +29,30 @@ export interface TaskSpec<N extends string = string> {
   outputs?: number;
   head?: HeadSpec;
   /**
-   * Metrics reported for the task; the first is the task's main metric (used for Δm
-   * and early stopping unless told otherwise). Defaults per kind: multiclass
-   * `accuracy`; binary `auc`, `accuracy`; multilabel `f1`, `accuracy`; regression `mse`, `mae`.
+   * Metrics reported for the task; the first is the task's main metric. Defaults per
+   * kind: multiclass `accuracy`; binary `auc`, `accuracy`; multilabel `f1`, `accuracy`;
+   * regression `mse`, `mae`.
    */
   metrics?: string[];
+  /**
+   * The metrics this task contributes to Δm (averaged within the task first, so every
+   * task counts equally; see `deltaM`); each must be one of `metrics`.
+   * @defaultValue the first of `metrics`
+   */
+  deltaMetrics?: string[];
+  /**
+   * Regression only: standardisation of the targets, per output: the head learns
+   * (y − mean) / std (the loss is computed on that scale), and predictions and metrics
+   * are mapped back to the targets' own units. Fitted on the training rows by the data
+   * loaders (`standardize`).
+   */
+  targetScaling?: TargetScaling;
+}
+
+/** Per-output mean and standard deviation of regression targets (see {@link TaskSpec.targetScaling}). */
+export interface TargetScaling {
+  mean: number[];
+  std: number[];
 }
 
 /** Whether a bigger metric value is better. */
@@ -68,11 +87,18 @@ export interface Task<N extends string = string> {
   readonly labelWidth: number;
   readonly head: Required<HeadSpec>;
   readonly metrics: readonly Metric[];
+  /** The names of the metrics this task contributes to Δm (see {@link TaskSpec.deltaMetrics}). */
+  readonly deltaMetrics: readonly string[];
+  /** Regression targets' standardisation, when the task has one (see {@link TaskSpec.targetScaling}). */
+  readonly targetScaling?: TargetScaling;
   /**
    * Per-example loss, shape [batch], from head outputs (logits for classification)
    * and labels [batch, labelWidth]. Masking is applied by {@link maskedMeanLoss}.
    */
   exampleLosses(outputs: tf.Tensor2D, labels: tf.Tensor2D): tf.Tensor1D;
-  /** Output activation turning head outputs into predictions (probabilities or values). */
+  /**
+   * Output activation turning head outputs into predictions: probabilities (sigmoid,
+   * softmax) or regression values in the targets' own units (the target scaling undone).
+   */
   activate(outputs: tf.Tensor2D): tf.Tensor2D;
 }

@@ -193,6 +193,7 @@ export function trainAdaShare(args: AdaShareTrainingArgs): AdaShareTrainingResul
     name: 'adashare-policy',
     description: 'task weights of the last weight step',
     needs: 'losses',
+    balancesScales: false,
     gradientModes: [],
     resolveOptions: () => ({}),
     init: () => null,

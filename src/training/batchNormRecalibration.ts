@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { batchNormLayers, nestedLayers } from '../architectures/batchNorm.js';
-import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
+import { disposeBatch, type Dataset } from '../data/dataset.js';
 import { Random } from './random.js';
 
 /** Default number of training batches over which {@link recalibrateBatchNorm} recomputes the statistics. */
@@ -53,7 +53,7 @@ export function hasBatchNorm(model: MultiTaskModel): boolean {
  */
 export function recalibrateBatchNorm(
   model: MultiTaskModel,
-  data: ArrayDataset,
+  data: Dataset,
   options: { batches: number; batchSize: number; seed: number | string },
 ): number {
   const layers = nestedLayers(model.model) as unknown as LayerLike[];

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
-import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
+import { disposeBatch, type Dataset } from '../data/dataset.js';
 import { MtlError } from '../errors.js';
 import { evaluate, type Evaluation } from '../evaluation/evaluate.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
@@ -25,6 +25,8 @@ import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefine
 import { BATCH_NORM_RECALIBRATION_BATCHES, recalibrateBatchNorm } from './batchNormRecalibration.js';
 import { checkLabels } from '../tasks/checkLabels.js';
 import { checkMonitoredMetric } from './monitoredMetric.js';
+import { checkTaskScales } from './scaleCheck.js';
+import { architectureRecord } from './architectureRecord.js';
 
 /** Stop when a validation metric has not improved for `patience` epochs. */
 export interface EarlyStoppingSpec {
@@ -40,9 +42,9 @@ export interface EarlyStoppingSpec {
 
 export interface FitArgs {
   model: MultiTaskModel;
-  train: ArrayDataset;
+  train: Dataset;
   /** Evaluated after every epoch (metrics logged; early stopping reads it). */
-  evaluation?: ArrayDataset;
+  evaluation?: Dataset;
   method: WeightingMethod<unknown, unknown>;
   methodOptions: unknown;
   optimizer: Optimizer;
@@ -221,7 +223,9 @@ const metricsLineSchema = z.union([
       stepsPerSecond: z.number(),
     })
     .passthrough(),
-  z.object({ type: z.literal('diagnostics') }).passthrough(),
+  // The other records fit writes: gradient diagnostics, the start-of-training task
+  // scales (scaleCheck.ts) and the per-epoch architecture record (architectureRecord.ts).
+  z.object({ type: z.enum(['diagnostics', 'scales', 'architecture']) }).passthrough(),
 ]);
 
 /** The epoch records of a run's metrics.jsonl, each line checked; a damaged line is a coded error naming it. */
@@ -248,7 +252,7 @@ function readEpochRecords(path: string): EpochRecord[] {
       throw new MtlError({
         code: 'io.bad_file',
         path: `${path}: line ${i + 1}${issue.path.length ? `, ${issue.path.join('.')}` : ''}`,
-        expected: 'an epoch or diagnostics record as mtl writes them',
+        expected: 'an epoch, diagnostics, scales or architecture record as mtl writes them',
         found: issue.message,
         fix: 'the file is damaged: restore it, or start the run again (--force)',
       });
@@ -342,6 +346,9 @@ async function train_(
     position.metricsBytes = metricsPath && existsSync(metricsPath) ? statSync(metricsPath).size : 0;
     await saveCheckpoint(checkpointDir, model, optimizer, position);
   };
+  // Tasks whose losses or gradients differ by orders of magnitude, under a method that does not balance them: warn once.
+  const scales = args.resume ? undefined : checkTaskScales({ model, data: train, method, batchSize, seed: args.seed, log });
+  if (scales) writeRecord({ type: 'scales', step: 0, ...scales });
 
   while (position.epoch < epochs) {
     const epoch = position.epoch;
@@ -400,7 +407,7 @@ async function train_(
       for (const t of tasks) {
         if (position.epochLossCounts[t]) running[t] = position.epochLossSums[t]! / position.epochLossCounts[t]!;
       }
-      bar.update({ epoch, epochs, batch: position.batchInEpoch, batches: batchesPerEpoch, batchSize, losses: running });
+      bar.update({ epoch, epochs, batch: position.batchInEpoch, batches: batchesPerEpoch, batchSize, losses: running, weights: Object.fromEntries(tasks.map((t, i) => [t, position.lastWeights[i]!])) });
       if (args.stopAfterSteps !== undefined && stepsThisCall >= args.stopAfterSteps) {
         interrupted = true;
         break;
@@ -443,6 +450,8 @@ async function train_(
     };
     history.push(record);
     writeRecord(record);
+    const architecture = metricsPath ? architectureRecord(model, args.evaluation ?? train, epoch, position.step) : undefined;
+    if (architecture) writeRecord(architecture);
     bar.clear();
     log(formatEpochLine(record, epochs));
     if (args.earlyStopping && evaluation) {

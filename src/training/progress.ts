@@ -1,53 +1,114 @@
+/** What the fit loop reports after every step. */
+export interface ProgressUpdate {
+  /** 0-based epoch. */
+  epoch: number;
+  epochs: number;
+  /** Batches done in this epoch (1-based after the first step). */
+  batch: number;
+  batches: number;
+  batchSize: number;
+  /** Running mean training loss of this epoch, per task. */
+  losses: Record<string, number>;
+  /** The task weights of the last step, per task. */
+  weights?: Record<string, number>;
+}
+
+/** Options of {@link ProgressBar}. */
+export interface ProgressOptions {
+  /** Off: print nothing. @defaultValue true */
+  enabled?: boolean;
+  /** Off a terminal: seconds between plain progress lines. @defaultValue 30 */
+  plainEvery?: number;
+  /** The clock, in ms (tests pass a fake one). @defaultValue Date.now */
+  now?: () => number;
+}
+
 /**
- * A one-line progress bar for training on a terminal (stderr): epoch, batch, per-task
- * running losses, throughput and time left. Off a terminal it prints nothing per batch
- * (the per-epoch lines are logged by the fit loop).
+ * Training progress for the terminal. On a terminal (the stream is a TTY): one line,
+ * redrawn at most ten times a second and cut to the terminal's width: epoch, a bar,
+ * per-task running loss and weight, throughput and the time left for the epoch and
+ * the run. Off a terminal (a log file, CI): a plain line at most every `plainEvery`
+ * seconds, with no control characters, so long epochs still show they are moving.
+ * The per-epoch summary lines are the fit loop's.
  */
 export class ProgressBar {
   private readonly tty: boolean;
+  private readonly enabled: boolean;
+  private readonly plainEvery: number;
+  private readonly now: () => number;
   private lastDraw = 0;
-  private started = Date.now();
+  private lastPlain: number;
+  private started: number;
   private done = 0;
 
   constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-    enabled = true,
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stderr,
+    enabledOrOptions: boolean | ProgressOptions = true,
   ) {
-    this.tty = enabled && Boolean(stream.isTTY);
+    const options = typeof enabledOrOptions === 'boolean' ? { enabled: enabledOrOptions } : enabledOrOptions;
+    this.enabled = options.enabled ?? true;
+    this.tty = this.enabled && Boolean(stream.isTTY);
+    this.plainEvery = (options.plainEvery ?? 30) * 1000;
+    this.now = options.now ?? Date.now;
+    this.started = this.now();
+    this.lastPlain = this.started;
   }
 
   /** Mark the start of an epoch (restarts the throughput clock). */
   startEpoch(): void {
-    this.started = Date.now();
+    this.started = this.now();
     this.done = 0;
   }
 
-  update(args: { epoch: number; epochs: number; batch: number; batches: number; batchSize: number; losses: Record<string, number> }): void {
+  update(args: ProgressUpdate): void {
     this.done += 1;
-    if (!this.tty) return;
-    const now = Date.now();
-    if (now - this.lastDraw < 100 && args.batch < args.batches) return;
-    this.lastDraw = now;
-    const elapsed = (now - this.started) / 1000;
-    const stepsPerSecond = this.done / Math.max(elapsed, 1e-9);
-    const left = (args.batches - args.batch) / Math.max(stepsPerSecond, 1e-9);
-    const width = 20;
-    const filled = Math.round((args.batch / args.batches) * width);
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const losses = Object.entries(args.losses)
-      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-      .join('  ');
-    const line =
-      `epoch ${args.epoch + 1}/${args.epochs} ${bar} ${args.batch}/${args.batches}  ${losses}  ` +
-      `${stepsPerSecond.toFixed(1)} steps/s (${(stepsPerSecond * args.batchSize).toFixed(0)} ex/s)  ETA ${formatSeconds(left)}`;
-    const columns = this.stream.columns ?? 160;
-    this.stream.write(`\r${line.slice(0, columns - 1).padEnd(Math.min(columns - 1, line.length))}\x1b[K`);
+    if (!this.enabled) return;
+    const now = this.now();
+    if (this.tty) {
+      if (now - this.lastDraw < 100 && args.batch < args.batches) return;
+      this.lastDraw = now;
+      const line = formatProgress(args, this.rate(now), true);
+      const columns = this.stream.columns ?? 160;
+      this.stream.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
+      return;
+    }
+    if (now - this.lastPlain < this.plainEvery) return;
+    this.lastPlain = now;
+    this.stream.write(formatProgress(args, this.rate(now), false) + '\n');
+  }
+
+  /** Steps per second in this epoch so far. */
+  private rate(now: number): number {
+    return this.done / Math.max((now - this.started) / 1000, 1e-9);
   }
 
   /** Clear the bar before a regular log line is printed. */
   clear(): void {
     if (this.tty) this.stream.write('\r\x1b[K');
   }
+}
+
+const number = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(2) : v.toFixed(Math.abs(v) >= 100 ? 1 : 4 - Math.max(0, Math.floor(Math.log10(Math.abs(v) || 1)))));
+
+/**
+ * One progress line: `epoch 3/40 [bar] 120/235  ETA 3s epoch, 2m10s run  45.0 steps/s
+ * (1440 ex/s)  loss a 0.4113 b 0.5200  w a 1.00 b 0.83` (weights only when a method moves
+ * them away from 1). With `bar` false (plain lines) the bar is left out.
+ */
+export function formatProgress(args: ProgressUpdate, stepsPerSecond: number, bar: boolean): string {
+  const width = 16;
+  const filled = Math.min(width, Math.round((args.batch / Math.max(args.batches, 1)) * width));
+  const epochLeft = (args.batches - args.batch) / Math.max(stepsPerSecond, 1e-9);
+  const runLeft = ((args.epochs - args.epoch - 1) * args.batches + (args.batches - args.batch)) / Math.max(stepsPerSecond, 1e-9);
+  const losses = Object.entries(args.losses).map(([k, v]) => `${k} ${number(v)}`).join(' ');
+  const weights = args.weights && Object.values(args.weights).some((v) => v !== 1) ? `  w ${Object.entries(args.weights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}` : '';
+  // Time left and speed first: a line cut to the terminal's width loses task details, not the ETA.
+  return (
+    `epoch ${args.epoch + 1}/${args.epochs} ${bar ? `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ` : 'batch '}${args.batch}/${args.batches}` +
+    `  ETA ${formatSeconds(epochLeft)} epoch, ${formatSeconds(runLeft)} run` +
+    `  ${stepsPerSecond.toFixed(1)} steps/s (${(stepsPerSecond * args.batchSize).toFixed(0)} ex/s)` +
+    `  loss ${losses}${weights}`
+  );
 }
 
 /** 75 → "1m15s". */

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { ArrayDataset } from '../data/dataset.js';
+import { ArrayDataset, disposeBatch, type Dataset } from '../data/dataset.js';
 import type { ExperimentData } from '../experiment/loadData.js';
 
 /**
@@ -13,13 +13,17 @@ import type { ExperimentData } from '../experiment/loadData.js';
  */
 export function dataFingerprint(data: ExperimentData): string {
   const hash = createHash('sha256');
-  const splits: Array<[string, ArrayDataset | undefined]> = [
+  const splits: Array<[string, Dataset | undefined]> = [
     ['train', data.train],
     ['validation', data.validation],
     ['test', data.test],
   ];
   for (const [name, split] of splits) {
     if (!split) continue;
+    if (!(split instanceof ArrayDataset)) {
+      hashStream(hash, name, split);
+      continue;
+    }
     hash.update(`${name}:${split.features.shape.join('x')}:${split.features.data.constructor.name}:${split.features.scale ?? 1}\n`);
     update(hash, split.features.data);
     for (const task of Object.keys(split.targets).sort()) {
@@ -30,6 +34,26 @@ export function dataFingerprint(data: ExperimentData): string {
     }
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A data set that is not held in memory (a CSV read in chunks): its batches in order,
+ * as the numbers training reads (features after preprocessing, labels, masks).
+ */
+function hashStream(hash: Hash, name: string, split: Dataset): void {
+  hash.update(`${name}:stream:${split.size}:${split.inputShape.join('x')}\n`);
+  const tasks = [...split.taskNames].sort();
+  for (const batch of split.batches({ batchSize: 4096 })) {
+    try {
+      update(hash, batch.x.dataSync());
+      for (const task of tasks) {
+        update(hash, batch.labels[task]!.dataSync());
+        update(hash, batch.masks[task]!.dataSync());
+      }
+    } finally {
+      disposeBatch(batch);
+    }
+  }
 }
 
 function update(hash: Hash, array: ArrayBufferView): void {

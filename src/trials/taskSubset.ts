@@ -38,13 +38,21 @@ export function selectTasks(input: Record<string, unknown>, base: ExperimentConf
     seen.add(name);
   }
   const output: Record<string, unknown> = { ...input, tasks: all.filter((t) => seen.has(t.name)) };
-  const data = input.data as { source?: string; path?: string; features?: unknown } | undefined;
+  const data = input.data as { source?: string; path?: string; features?: unknown; stratify?: unknown } | undefined;
+  if (data?.source === 'csv' && seen.size < all.length && data.stratify !== false) {
+    // The split is stratified by the whole experiment's classification labels, named as
+    // columns, so the subset trains and is tested on the same rows as the whole.
+    const byTask = new Map(base.tasks.map((t) => [t.name, t]));
+    const tasks = Array.isArray(data.stratify) ? (data.stratify as string[]) : base.tasks.filter((t) => t.kind === 'binary' || t.kind === 'multiclass').map((t) => t.name);
+    const columns = tasks.flatMap((name) => byTask.get(name)?.columns ?? [name]);
+    output.data = columns.length > 0 ? { ...data, stratify: columns } : { ...data, stratify: false };
+  }
   if (data?.source === 'csv' && (data.features === undefined || data.features === 'rest') && seen.size < all.length && typeof data.path === 'string') {
     const header = csvHeader(data.path);
     if (header) {
       const labels = new Set(base.tasks.flatMap((t) => t.columns ?? []));
       for (const t of all) for (const c of t.columns ?? []) labels.add(c);
-      output.data = { ...data, features: header.filter((h) => !labels.has(h)) };
+      output.data = { ...(output.data as object), features: header.filter((h) => !labels.has(h)) };
     }
   }
   return output;

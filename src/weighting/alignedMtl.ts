@@ -51,6 +51,7 @@ export const alignedMtl: WeightingMethod<null, AlignedMtlOptions> = {
   name: 'aligned-mtl',
   description: 'Aligned-MTL: align the gradient system to condition number 1 (Senushkin et al., CVPR 2023).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['parameters', 'representation'],
   resolveOptions: (options) => resolveAlignedOptions('aligned-mtl', options),
   init: () => null,

@@ -12,6 +12,7 @@ export const alignedMtlUpperBound: WeightingMethod<null, AlignedMtlOptions> = {
   name: 'aligned-mtl-ub',
   description: 'Aligned-MTL-UB: Aligned-MTL on the shared-representation gradients (Senushkin et al., CVPR 2023).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['representation'],
   resolveOptions: (options) => resolveAlignedOptions('aligned-mtl-ub', options),
   init: () => null,

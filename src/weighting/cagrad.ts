@@ -28,6 +28,7 @@ export const conflictAverseGradient: WeightingMethod<null, CagradOptions> = {
   name: 'cagrad',
   description: 'CAGrad: maximise the worst task improvement near the mean gradient, c = 0.4 (Liu et al., NeurIPS 2021).',
   needs: 'gramian',
+  balancesScales: false,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('cagrad', options, ['conflictAversion', 'rescale']);

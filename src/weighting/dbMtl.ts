@@ -39,6 +39,7 @@ export const dualBalancing: WeightingMethod<DualBalancingState, DualBalancingOpt
   name: 'db-mtl',
   description: 'DB-MTL: log-loss gradients, EMA, rescaled to the largest norm (Lin et al., 2023).',
   needs: 'gradients',
+  balancesScales: true,
   gradientModes: ['parameters'],
   resolveOptions(options) {
     checkOptionKeys('db-mtl', options, ['momentum', 'momentumDecay']);

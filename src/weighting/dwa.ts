@@ -25,6 +25,7 @@ export const dynamicWeightAverage: WeightingMethod<DynamicWeightAverageState, Dy
   name: 'dwa',
   description: 'Dynamic Weight Average: softmax of epoch loss ratios, temperature 2 (Liu et al., CVPR 2019).',
   needs: 'losses',
+  balancesScales: false,
   gradientModes: [],
   resolveOptions(options) {
     checkOptionKeys('dwa', options, ['temperature']);

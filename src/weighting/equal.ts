@@ -6,6 +6,7 @@ export const equalWeighting: WeightingMethod<null, Record<string, never>> = {
   name: 'equal',
   description: 'Equal weighting: the task losses are summed (w_t = 1).',
   needs: 'losses',
+  balancesScales: false,
   gradientModes: [],
   resolveOptions: (options) => noOptions('equal', options),
   init: () => null,

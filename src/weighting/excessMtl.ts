@@ -40,6 +40,7 @@ export const excessRiskWeighting: WeightingMethod<ExcessMtlState, ExcessMtlOptio
   name: 'excess-mtl',
   description: 'ExcessMTL: exponentiated weights by AdaGrad-estimated excess risk (He et al., ICML 2024).',
   needs: 'gradients',
+  balancesScales: false,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('excess-mtl', options, ['stepSize']);

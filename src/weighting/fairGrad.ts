@@ -22,6 +22,7 @@ export const fairGrad: WeightingMethod<null, FairGradOptions> = {
   name: 'fairgrad',
   description: 'FairGrad: α-fair weights solving Mw = w^{−1/α}, α = 1 (Ban & Ji, ICML 2024).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('fairgrad', options, ['fairness']);

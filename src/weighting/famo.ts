@@ -36,6 +36,7 @@ export const fastAdaptiveMultitaskOptimization: WeightingMethod<FamoState, FamoO
   name: 'famo',
   description: 'FAMO: loss-decrease-balancing logits updated after each step (Liu et al., NeurIPS 2023).',
   needs: 'losses',
+  balancesScales: true,
   gradientModes: [],
   resolveOptions(options) {
     checkOptionKeys('famo', options, ['learningRate', 'weightDecay']);

@@ -16,6 +16,7 @@ export const geometricLossStrategy: WeightingMethod<null, Record<string, never>>
   name: 'gls',
   description: 'Geometric loss strategy: minimise (Π L_t)^{1/T}; w_t = (Π L)^{1/T}/(T·L_t) (Chennupati et al., CVPRW 2019).',
   needs: 'losses',
+  balancesScales: true,
   gradientModes: [],
   resolveOptions: (options) => noOptions('gls', options),
   init: () => null,

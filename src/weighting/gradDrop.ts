@@ -57,6 +57,7 @@ export const gradientSignDropout: WeightingMethod<GradDropState, GradDropOptions
   name: 'graddrop',
   description: 'GradDrop: per-coordinate sign dropout by gradient sign purity (Chen et al., NeurIPS 2020).',
   needs: 'gradients',
+  balancesScales: false,
   readsRepresentation: true,
   gradientModes: ['representation', 'parameters'],
   resolveOptions(options) {

@@ -38,6 +38,7 @@ export const gradientNormalization: WeightingMethod<GradNormState, GradNormOptio
   name: 'gradnorm',
   description: 'GradNorm: learn weights that equalise weighted gradient norms by training rate, α = 1.5 (Chen et al., ICML 2018).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['representation', 'parameters'],
   resolveOptions(options) {
     checkOptionKeys('gradnorm', options, ['restoringForce', 'learningRate']);

@@ -34,6 +34,7 @@ export const gradientVaccine: WeightingMethod<GradVacState, GradVacOptions> = {
   name: 'gradvac',
   description: 'GradVac: raise pairwise gradient cosines to EMA targets (Wang et al., ICLR 2021).',
   needs: 'gramian',
+  balancesScales: false,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('gradvac', options, ['updateRate']);

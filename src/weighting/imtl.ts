@@ -21,6 +21,7 @@ export const impartialMultitask: WeightingMethod<ImpartialLossScalingState, Impa
   name: 'imtl',
   description: 'IMTL: IMTL-L loss scales with IMTL-G on the scaled gradients (Liu et al., ICLR 2021).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['parameters', 'representation'],
   resolveOptions: (options) => resolveImpartialLossOptions('imtl', options),
   init: (context) => ({ scales: context.taskNames.map(() => 0), adam: initAdam(context.taskNames.length) }),

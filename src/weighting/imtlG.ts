@@ -59,6 +59,7 @@ export const impartialGradient: WeightingMethod<null, Record<string, never>> = {
   name: 'imtl-g',
   description: 'IMTL-G: the combination of the task gradients with equal projections on every unit gradient (Liu et al., ICLR 2021).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['parameters', 'representation'],
   resolveOptions: (options) => noOptions('imtl-g', options),
   init: () => null,

@@ -46,6 +46,7 @@ export const impartialLossScaling: WeightingMethod<ImpartialLossScalingState, Im
   name: 'imtl-l',
   description: 'IMTL-L: learned loss scales e^{s_t} L_t − s_t (Liu et al., ICLR 2021).',
   needs: 'losses',
+  balancesScales: true,
   gradientModes: [],
   resolveOptions: (options) => resolveImpartialLossOptions('imtl-l', options),
   init: (context) => ({ scales: context.taskNames.map(() => 0), adam: initAdam(context.taskNames.length) }),

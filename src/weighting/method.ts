@@ -68,6 +68,20 @@ export interface WeightingMethod<S = unknown, O = Record<string, unknown>> {
   /** One-line description with the paper (authors, venue, year) where there is one. */
   readonly description: string;
   readonly needs: WeightingNeeds;
+  /**
+   * Whether the method copes with tasks whose losses (or gradients) differ in scale by
+   * orders of magnitude, e.g. a regression target in the thousands next to a
+   * classification loss near 1: true when its weights or direction are invariant to
+   * rescaling one task's loss (log-loss and loss-ratio methods: `gls`, `stch`, `famo`,
+   * `db-mtl`; learned scales: `uncertainty`, `imtl-l`; `gradnorm`; equal-progress and
+   * bargaining directions: MGDA and its variants, IMTL-G, Nash-MTL, FairGrad, Aligned-MTL).
+   * False when the largest task dominates the shared update (sums with fixed, random or
+   * bounded weights: `equal`, `static`, `rlw`, `dwa`, `excess-mtl`; projections or
+   * surgery of the sum: `pcgrad`, `cagrad`, `upgrad`, `gradvac`, `graddrop`, `sdmgrad`).
+   * The trainer warns at the start of training when the tasks' scales differ by more
+   * than 10× under a method that does not balance them.
+   */
+  readonly balancesScales: boolean;
   /** For `gradients` methods: whether `update` reads the representation's values, `input.representation.values` (the trainer then downloads them). */
   readonly readsRepresentation?: boolean;
   /** Gradient modes the method can work in; `losses` methods leave this empty. */

@@ -69,6 +69,7 @@ export const multipleGradientDescent: WeightingMethod<null, MgdaOptions> = {
   name: 'mgda',
   description: 'MGDA: the min-norm point of the convex hull of the task gradients (Sener & Koltun, NeurIPS 2018).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['parameters', 'representation'],
   resolveOptions: (options) => resolveMgdaOptions('mgda', options),
   init: () => null,

@@ -12,6 +12,7 @@ export const mgdaUpperBound: WeightingMethod<null, MgdaOptions> = {
   name: 'mgda-ub',
   description: 'MGDA-UB: MGDA on the gradients w.r.t. the shared representation (Sener & Koltun, NeurIPS 2018).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['representation'],
   resolveOptions: (options) => resolveMgdaOptions('mgda-ub', options),
   init: () => null,

@@ -30,6 +30,7 @@ export const multiObjectiveDoubleSampling: WeightingMethod<MoDoState, MoDoOption
   name: 'modo',
   description: 'MoDo: one projected step on the MGDA weights per iteration (Chen et al., NeurIPS 2023).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('modo', options, ['learningRate', 'regularization']);

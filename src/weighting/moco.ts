@@ -44,6 +44,7 @@ export const moco: WeightingMethod<MocoState, MocoOptions> = {
   name: 'moco',
   description: 'MoCo: MGDA-style weights on bias-corrected tracked gradients (Fernando et al., ICLR 2023).',
   needs: 'gradients',
+  balancesScales: true,
   gradientModes: ['parameters'],
   resolveOptions(options) {
     checkOptionKeys('moco', options, ['trackingRate', 'trackingDecay', 'weightLearningRate', 'weightLearningRateDecay', 'regularization', 'weightUpdate']);

@@ -33,6 +33,7 @@ export const nashMtl: WeightingMethod<null, NashMtlOptions> = {
   name: 'nash-mtl',
   description: 'Nash-MTL: the Nash bargaining solution Mα = 1/α (Navon et al., ICML 2022).',
   needs: 'gramian',
+  balancesScales: true,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('nash-mtl', options, ['normalizeGramian']);

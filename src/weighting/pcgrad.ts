@@ -24,6 +24,7 @@ export const projectingConflictingGradients: WeightingMethod<PcgradState, Record
   name: 'pcgrad',
   description: 'PCGrad: project each gradient off the others it conflicts with, in random order (Yu et al., NeurIPS 2020).',
   needs: 'gramian',
+  balancesScales: false,
   gradientModes: ['parameters', 'representation'],
   resolveOptions: (options) => noOptions('pcgrad', options),
   init: (context) => ({ random: new Random(context.seed).state() }),

@@ -19,6 +19,7 @@ export const randomLossWeighting: WeightingMethod<RandomLossWeightingState, Reco
   name: 'rlw',
   description: 'Random loss weighting: w = softmax(z), z ~ N(0, I) each step (Lin et al., TMLR 2022).',
   needs: 'losses',
+  balancesScales: false,
   gradientModes: [],
   resolveOptions: (options) => noOptions('rlw', options),
   init: (context) => ({ random: new Random(context.seed).state() }),

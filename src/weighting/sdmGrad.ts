@@ -54,6 +54,7 @@ export const stochasticDirectionOriented: WeightingMethod<SdmGradState, SdmGradO
   name: 'sdmgrad',
   description: 'SDMGrad: MGDA regularised towards the mean gradient, λ = 0.3 (Xiao et al., NeurIPS 2023).',
   needs: 'gramian',
+  balancesScales: false,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('sdmgrad', options, ['regularization', 'solver', 'iterations', 'learningRate', 'momentum']);

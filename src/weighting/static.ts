@@ -12,6 +12,7 @@ export const staticWeighting: WeightingMethod<null, StaticWeightingOptions> = {
   name: 'static',
   description: 'Static weighting: fixed user-given task weights λ_t, L = Σ λ_t L_t.',
   needs: 'losses',
+  balancesScales: false,
   gradientModes: [],
   resolveOptions(options, context) {
     checkOptionKeys('static', options, ['weights']);

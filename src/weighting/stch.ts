@@ -39,6 +39,7 @@ export const smoothTchebycheff: WeightingMethod<SmoothTchebycheffState, SmoothTc
   name: 'stch',
   description: 'Smooth Tchebycheff scalarisation of log nadir-normalised losses, μ = 1 (Lin et al., ICML 2024).',
   needs: 'losses',
+  balancesScales: true,
   gradientModes: [],
   resolveOptions(options) {
     checkOptionKeys('stch', options, ['smoothing', 'warmupEpochs']);

@@ -34,6 +34,7 @@ export const uncertaintyWeighting: WeightingMethod<UncertaintyWeightingState, Un
   name: 'uncertainty',
   description: 'Uncertainty weighting: w_t = ½e^{−s_t} with learned log-variances s_t (Kendall et al., CVPR 2018).',
   needs: 'losses',
+  balancesScales: true,
   gradientModes: [],
   resolveOptions(options) {
     checkOptionKeys('uncertainty', options, ['initialLogVariance', 'learningRate']);

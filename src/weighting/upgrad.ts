@@ -27,6 +27,7 @@ export const upgrad: WeightingMethod<null, UpgradOptions> = {
   name: 'upgrad',
   description: 'UPGrad: sum of the projections of each g_t/T onto the dual cone of the gradients (Quinton & Rey, 2024).',
   needs: 'gramian',
+  balancesScales: false,
   gradientModes: ['parameters', 'representation'],
   resolveOptions(options) {
     checkOptionKeys('upgrad', options, ['normalizationEpsilon', 'regularization']);

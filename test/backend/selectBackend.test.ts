@@ -25,7 +25,7 @@ function loader(native: 'missing' | 'fails' | 'works' | 'throws') {
           if (native === 'throws') throw new Error('addon crashed');
           if (native === 'fails') return { ok: false, reason: 'no compiled addon for linux-x64' };
           await tf.setBackend('cpu');
-          return { ok: true };
+          return { ok: true, kernels: 'own GEMM, AVX-512' };
         },
       };
     }
@@ -70,6 +70,8 @@ describe("selectBackend('auto')", () => {
     assert.equal(picked.name, 'native');
     assert.equal(picked.tfBackend, 'cpu');
     assert.match(lines[0]!, /^backend: native .*; tfjs-node not installed$/);
+    // The kernels the addon runs, as tryInstallNative reports them, lead the description.
+    assert.equal(picked.description, "native (own GEMM, AVX-512; tfjs backend 'cpu')");
   });
 
   test('tolerates a missing native module and one that throws', async () => {

@@ -47,6 +47,10 @@ const CASES: Array<{ why: string; args: (dir: string) => string[]; code: string;
   { why: 'no experiment file', args: () => ['train'], code: 'cli.missing_argument', exit: 2, fix: /mtl train examples/ },
   { why: 'two experiment files', args: (d) => ['train', experimentFile(d), 'other.yaml'], code: 'cli.extra_argument', exit: 2 },
   { why: 'an unknown bench', args: () => ['bench', 'training', 'runs/x'], code: 'cli.unknown_command', exit: 2 },
+  { why: 'predict without its data file', args: () => ['predict', 'runs/x'], code: 'cli.missing_argument', exit: 2, fix: /mtl predict runs\/customers/ },
+  { why: 'predict with a mistyped flag', args: () => ['predict', 'runs/x', 'd.csv', '--keeep', 'id'], code: 'cli.unknown_option', exit: 2, fix: /did you mean "--keep"/ },
+  { why: 'predict with an unknown delimiter', args: () => ['predict', 'runs/x', 'd.csv', '--delimiter', 'pipe'], code: 'cli.bad_option', exit: 2 },
+  { why: 'predict with no trained model', args: (d) => ['predict', join(d, 'no-run'), 'd.csv'], code: 'io.missing_model', exit: 1 },
   { why: 'a missing experiment file', args: (d) => ['train', join(d, 'nope.yaml')], code: 'config.missing_file', exit: 1 },
   { why: 'a typo in a key', args: (d) => ['train', experimentFile(d, (t) => t.replace('epochs: 1', 'epoch: 1'))], code: 'config.unknown_key', exit: 1, fix: /did you mean "epochs"/ },
   {

@@ -114,32 +114,36 @@ test('loadCsvDataset: "rest" takes every non-target column in header order; batc
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('loadCsvDataset: standardisation returns mean/std and reuses them on a test set', () => {
+test('loadCsvDataset: standardisation fits mean/std on the file and a fitted preprocessing is reused on a test set', () => {
   const train = load('x,c,y\n1,5,0\n2,5,1\n3,5,0\n', {
     features: ['x', 'c'],
     targets: [{ name: 'y', kind: 'binary', columns: ['y'] }],
     standardize: true,
   });
-  const s = train.standardization!;
-  assert.deepEqual(s.columns, ['x', 'c']);
-  assert.deepEqual(Array.from(s.mean), [2, 5]);
+  const [fx, fc] = train.preprocessor.features;
+  assert.equal(fx!.kind, 'numeric');
+  assert.equal(fc!.kind, 'numeric');
   const std = Math.sqrt(2 / 3);
-  assert.ok(Math.abs(s.std[0]! - std) < 1e-6);
-  assert.equal(s.std[1], 1, 'a constant column keeps std 1');
+  assert.equal((fx as { scaling: { mean: number } }).scaling.mean, 2);
+  assert.ok(Math.abs((fx as { scaling: { std: number } }).scaling.std - std) < 1e-12);
+  assert.deepEqual((fc as { scaling: unknown }).scaling, { mean: 5, std: 1 }, 'a constant column keeps std 1');
+  assert.deepEqual(train.featureNames, ['x', 'c']);
   const x = train.dataset.features.data;
   [-1 / std, 0, 0, 0, 1 / std, 0].forEach((v, k) => assert.ok(Math.abs(x[k]! - v) < 1e-6, `x[${k}]`));
-  const testSet = load('x,c,y\n4,7,1\n', {
-    features: ['x', 'c'],
+  // The test set is read with the training set's statistics, whatever its own column order.
+  const testSet = load('c,y,x\n7,1,4\n', {
+    features: 'rest',
     targets: [{ name: 'y', kind: 'binary', columns: ['y'] }],
-    standardize: s,
+    preprocessor: train.preprocessor,
   });
   assert.ok(Math.abs(testSet.dataset.features.data[0]! - 2 / std) < 1e-5);
   assert.equal(testSet.dataset.features.data[1], 2);
-  assert.equal(testSet.standardization, s);
+  assert.equal(testSet.preprocessor, train.preprocessor);
   assertMtlError(
-    () => load('c,x,y\n1,2,0\n', { features: ['c', 'x'], targets: [{ name: 'y', kind: 'binary', columns: ['y'] }], standardize: s }),
-    'data.csv_standardization',
-    'features [c, x]',
+    () => load('c,y\n1,0\n', { features: 'rest', targets: [{ name: 'y', kind: 'binary', columns: ['y'] }], preprocessor: train.preprocessor }),
+    'data.csv_unknown_column',
+    'features[0]',
+    '"x"',
   );
 });
 
@@ -191,14 +195,22 @@ test('loadCsvDataset: unknown columns list the header and suggest the closest na
   );
 });
 
-test('loadCsvDataset: empty, non-numeric and NaN feature cells name the row and column', () => {
+test('loadCsvDataset: a stray cell in a numeric column names the row and column; NA-like cells are missing, not errors', () => {
   const args: CsvDatasetArgs = { features: ['age', 'w'], targets: [{ name: 'y', kind: 'regression', columns: ['y'] }] };
-  assertMtlError(() => load('age,w,y\n1,2,3\n,5,6\n', args), 'data.csv_bad_feature', 'data.csv: row 3, column "age"', 'an empty cell', 'Fix:');
-  assertMtlError(() => load('age,w,y\n1,abc,3\n', args), 'data.csv_bad_feature', 'row 2, column "w"', '"abc"');
-  assertMtlError(() => load('age,w,y\n1,NaN,3\n', args), 'data.csv_bad_feature', 'row 2, column "w"', '"NaN"');
-  assertMtlError(() => load('age,w,y\n1,Infinity,3\n', args), 'data.csv_bad_feature', '"Infinity"');
+  assertMtlError(() => load('age,w,y\n1,2,3\n2,abc,6\n3,4,5\n', args), 'data.bad_feature', 'data.csv: row 3, column "w"', '"abc"', '2 of its 3 filled cells', 'naValues', 'categorical: ["w"]');
+  assertMtlError(() => load('age,w,y\n1,Infinity,3\n2,4,5\n3,5,6\n', args), 'data.bad_feature', '"Infinity"');
   // The row is the file's line number, counting blank lines and embedded line breaks.
-  assertMtlError(() => load('age,w,y\n\n1,"2",3\n"4",x,6\n', args), 'data.csv_bad_feature', 'row 4, column "w"');
+  assertMtlError(() => load('age,w,y\n\n1,"2",3\n"4",x,6\n5,6,7\n', args), 'data.bad_feature', 'row 4, column "w"');
+  // Empty, NA, NaN, null and N/A (any case) are missing values, imputed with the mean.
+  const { dataset, preprocessor } = load('age,w,y\n1,,3\n,na,3\n3,NaN,3\nnull,4,3\n5,N/A,3\n', args);
+  assert.deepEqual(
+    preprocessor.features.map((f) => f.kind === 'numeric' && f.imputation),
+    [
+      { strategy: 'mean', value: 3 },
+      { strategy: 'mean', value: 4 },
+    ],
+  );
+  assert.deepEqual(Array.from(dataset.features.data), [1, 4, 3, 4, 3, 4, 3, 4, 5, 4]);
 });
 
 test('loadCsvDataset: bad label cells and partially empty multi-column tasks', () => {

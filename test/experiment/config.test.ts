@@ -78,7 +78,7 @@ test('an unknown weighting method fails before training, with a hint', () => {
   });
 });
 
-test('CSV experiments: a label column not in the file, NaN features, missing columns field', () => {
+test('CSV experiments: a label column not in the file, a stray cell in a numeric column, missing columns field', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtl-cfg-'));
   try {
     const csv = join(dir, 'd.csv');
@@ -99,9 +99,10 @@ test('CSV experiments: a label column not in the file, NaN features, missing col
     expectError(() => validateExperiment(cfg([{ name: 'y', kind: 'binary' }])), {
       code: 'config.missing_field', path: /tasks\[0\]\.columns/, fix: /columns/,
     });
-    writeFileSync(csv, 'x1,x2,y\n1,NaN,0\n3,4,1\n');
+    // NaN is a missing value (imputed); a word among numbers is a mistake, named with its row.
+    writeFileSync(csv, 'x1,x2,y\n1,NaN,0\n3,4,1\n5,oops,0\n7,8,1\n9,10,0\n');
     expectError(() => loadExperimentData(validateExperiment(cfg([{ name: 'y', kind: 'binary', columns: ['y'] }]))), {
-      code: 'data.csv_bad_feature', path: /row 2, column "x2"/, found: /NaN/,
+      code: 'data.bad_feature', path: /row 4, column "x2"/, found: /oops/,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

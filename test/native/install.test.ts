@@ -33,7 +33,7 @@ test('without a built addon, tryInstallNative returns ok:false with a one-line r
   const result = installWith(join(tmp, 'missing.node'));
   assert.equal(result.ok, false);
   assert.match(result.reason!, /not built/);
-  assert.match(result.reason!, /libopenblas-dev/);
+  assert.match(result.reason!, /g\+\+/);
   assert.match(result.reason!, /npm rebuild/);
   assert.ok(!result.reason!.includes('\n'), 'one line');
 });
@@ -48,7 +48,9 @@ test('a broken addon file gives ok:false, not an exception', () => {
 
 test('install, uninstall and reinstall swap the cpu kernels and select the cpu backend', { skip: skipNative }, async () => {
   const result = await tryInstallNative({ threads: 1 });
-  assert.deepEqual(result, { ok: true });
+  assert.equal(result.ok, true);
+  assert.match(result.kernels!, /^(own GEMM, (AVX-512|AVX2|portable)|OpenBLAS, (AVX-512|AVX2|portable) kernels)$/);
+  assert.equal(nativeInfo()!.kernels, result.kernels);
   assert.equal(tf.getBackend(), 'cpu');
   assert.ok(isNativeInstalled());
   assert.equal(nativeInfo()!.threads, 1);
@@ -57,6 +59,6 @@ test('install, uninstall and reinstall swap the cpu kernels and select the cpu b
   assert.ok(!isNativeInstalled());
   assert.equal(nativeInfo(), null);
   assert.notEqual(tf.getKernel('BatchMatMul', 'cpu').kernelFunc, nativeMatMul, 'the original kernel is back');
-  assert.deepEqual(await tryInstallNative(), { ok: true });
+  assert.equal((await tryInstallNative()).ok, true);
   assert.ok(isNativeInstalled());
 });

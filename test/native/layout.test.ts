@@ -18,6 +18,34 @@ describe('native layout kernels and Mean vs stock cpu', { skip: skipNative }, ()
     }
   });
 
+  test('Pack (tf.stack) along every axis: one input, odd sizes, empty tensors', async () => {
+    const cases: Array<[number[], number, number]> = [
+      [[5], 3, 0], [[5], 3, 1], [[3, 7], 2, 0], [[3, 7], 4, 1], [[3, 7], 4, 2], [[3, 7], 2, -1], [[1024, 64], 8, 1],
+      [[2, 3, 4], 1, 1], [[4, 0, 3], 3, 1], [[], 5, 0],
+    ];
+    let seed = 60;
+    for (const [shape, count, axis] of cases) {
+      const s = seed;
+      seed += count;
+      await compareKernel('Pack', () => Array.from({ length: count }, (_, k) => randomTensor(shape, s + k)) as unknown as Record<string, tf.Tensor>,
+        { axis }, `Pack ${count} × [${shape}] axis ${axis}`);
+    }
+  });
+
+  test('Concat along every axis: unequal widths, a zero-width input, one input', async () => {
+    const cases: Array<[number[][], number]> = [
+      [[[3], [5]], 0], [[[2, 3], [4, 3]], 0], [[[2, 3], [2, 5], [2, 1]], 1], [[[2, 3], [2, 0], [2, 2]], -1],
+      [[[2, 3, 4, 5], [2, 3, 6, 5]], 2], [[[4, 4, 20], [4, 4, 20]], 2], [[[7, 9]], 1], [[[256, 50], [256, 50]], 1],
+    ];
+    let seed = 100;
+    for (const [shapes, axis] of cases) {
+      const s = seed;
+      seed += shapes.length;
+      await compareKernel('Concat', () => shapes.map((shape, k) => randomTensor(shape, s + k)) as unknown as Record<string, tf.Tensor>,
+        { axis }, `Concat [${shapes.map((x) => `[${x}]`)}] axis ${axis}`);
+    }
+  });
+
   test('SplitV by a count and by sizes (with −1) along every axis', async () => {
     const cases: Array<[number[], number | number[], number]> = [
       [[6], 3, 0], [[4, 6], 2, 1], [[4, 6], [1, -1, 2], 1], [[5, 7, 3], [2, 3], 0], [[5, 7, 3], [4, 3], 1],

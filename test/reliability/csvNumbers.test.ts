@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCsvDataset } from '../../src/data/csv.js';
-import { parseDecimal } from '../../src/data/decimalNumber.js';
+import { parseNumberCell as parseDecimal } from '../../src/preprocessing/numberCell.js';
 import { readIdxFile } from '../../src/data/idx.js';
 import { isMtlError, scratch } from './helpers.js';
 
@@ -22,11 +22,12 @@ test('parseDecimal: plain decimals only', () => {
 });
 
 test('a feature cell that is not a plain decimal is refused, naming row and column', () => {
-  for (const cell of [...NOT_NUMBERS, '   ']) {
+  // 'NaN' and a blank cell are missing values (naValues): imputed, not refused.
+  for (const cell of NOT_NUMBERS.filter((c) => c !== 'NaN')) {
     const text = `a,b,y\n1,2,0\n${/[,"]/.test(cell) ? `"${cell}"` : cell},3,1\n`;
     assert.throws(
       () => loadCsvDataset({ text, name: 'cells.csv' }, { features: ['a', 'b'], targets: [{ name: 'y', kind: 'binary', columns: ['y'] }] }),
-      isMtlError('data.csv_bad_feature', { path: /cells\.csv: row 3, column "a"/, expected: /plain decimal/ }),
+      isMtlError('data.bad_feature', { path: /cells\.csv: row 3, column "a"/, expected: /a number/ }),
       JSON.stringify(cell),
     );
   }
@@ -37,13 +38,14 @@ test('a feature cell that is not a plain decimal is refused, naming row and colu
 test('regression and binary labels: the same rule (a blank cell is a missing label, not 0)', () => {
   const load = (cell: string, kind: 'regression' | 'binary') =>
     loadCsvDataset({ text: `a,y\n1,${kind === 'binary' ? 1 : 2.5}\n2,${cell}\n`, name: 'labels.csv' }, { features: ['a'], targets: [{ name: 'y', kind, columns: ['y'] }] });
-  for (const cell of ['0x1F', 'Infinity', '1e', 'NaN', '1e999']) {
+  for (const cell of ['0x1F', 'Infinity', '1e', '1e999']) {
     assert.throws(() => load(cell, 'regression'), isMtlError('data.csv_bad_label', { path: /row 3, column "y"/ }), cell);
   }
   for (const cell of ['0x1', '0b1', '1e', '0x0', '2']) {
     assert.throws(() => load(cell, 'binary'), isMtlError('data.csv_bad_label'), cell);
   }
-  for (const blank of ['', '   ']) {
+  // A blank cell and the naValues (NA, NaN, null, N/A) mark the label missing.
+  for (const blank of ['', '   ', 'NaN', 'NA']) {
     const d = load(blank, 'regression').dataset;
     assert.deepEqual(d.labelCounts(), { y: 1 }, 'a blank cell marks the label missing');
   }

@@ -33,7 +33,8 @@ function experiment(dir: string, extra: Record<string, unknown> = {}) {
     seed: 2,
     data: { source: 'csv', path: join(dir, 'train.csv'), testPath: join(dir, 'test.csv'), features: ['x1', 'x2'] },
     tasks: [
-      { name: 'y', kind: 'binary', columns: ['y'] },
+      // Both of y's metrics count for Δm (default: the first only).
+      { name: 'y', kind: 'binary', columns: ['y'], deltaMetrics: ['auc', 'accuracy'] },
       { name: 'z', kind: 'regression', columns: ['z'] },
     ],
     model: { encoder: { type: 'mlp', hidden: [4] } },
@@ -72,9 +73,10 @@ test('training with a one-class test split and a task without test labels finish
   assert.equal(summary.multiTask.evaluation.y.metrics.auc, null, 'undefined is null in JSON');
   assert.equal(typeof summary.multiTask.evaluation.y.metrics.accuracy, 'number');
   assert.match(summary.multiTask.evaluation.z.undefinedReasons.mse, /no labelled examples/);
-  // Δm: only y/accuracy has figures on both sides; the three others are left out, each with its reason.
+  // Δm reads y's auc and accuracy and z's mse (its deltaMetrics): only y/accuracy has
+  // figures on both sides; the two others are left out, each with its reason.
   assert.deepEqual(summary.comparison.map((c: { task: string; metric: string }) => `${c.task}/${c.metric}`), ['y/accuracy']);
-  assert.deepEqual(summary.deltaMLeftOut.map((c: { task: string; metric: string }) => `${c.task}/${c.metric}`), ['y/auc', 'z/mse', 'z/mae']);
+  assert.deepEqual(summary.deltaMLeftOut.map((c: { task: string; metric: string }) => `${c.task}/${c.metric}`), ['y/auc', 'z/mse']);
   const c = summary.comparison[0];
   assert.ok(Math.abs(summary.deltaM - (-(c.multiTask - c.singleTask) / c.singleTask) * 100) < 1e-12, 'Δm over the defined metric only');
   const md = readFileSync(join(run, 'summary.md'), 'utf8');
@@ -106,7 +108,7 @@ test('formatSummary of a summary read back from JSON (nulls), and of one where e
   };
   const md = formatSummary(none);
   assert.match(md, /\| z \| mse \| undefined \(no labelled examples\) \| undefined \(no labelled examples\) \|/);
-  assert.match(md, /Δm: undefined \(every metric is undefined/);
+  assert.match(md, /Δm: undefined \(every metric it reads is undefined/);
 });
 
 test('early stopping on an undefined metric: never an improvement, said in the log, and training still ends well', async () => {

@@ -73,8 +73,8 @@ test('a failing trial is reported in the table with its coded error, the others 
   try {
     const experiment = sweepExperiment(dir, 'weighting: { method: static }\n');
     const out = join(dir, 'sweep');
-    // Weighting one task's loss by 1e38 overflows float32 in the first backward pass.
-    const r = cli(['sweep', experiment, '--set', 'weighting.options.weights={"stay":1},{"stay":1e38}', '--set', 'training.epochs=1', '--jobs', '2', '--sweep-dir', out]);
+    // A weight of 1e39 is beyond float32 (Infinity): the first weighted loss is not finite.
+    const r = cli(['sweep', experiment, '--set', 'weighting.options.weights={"stay":1},{"stay":1e39}', '--set', 'training.epochs=1', '--jobs', '2', '--sweep-dir', out]);
     assert.equal(r.status, 1, r.stderr + r.stdout);
     assert.match(r.stdout, /FAILED \[training\.diverged\]/);
     assert.match(r.stdout, /1 of 4 trials failed: see the notes under the table/);
@@ -82,13 +82,13 @@ test('a failing trial is reported in the table with its coded error, the others 
     assert.deepEqual(sweep.trials.map((t) => t.status).sort(), ['done', 'done', 'done', 'failed']);
     const failed = sweep.trials.find((t) => t.status === 'failed')!;
     assert.equal(failed.error!.code, 'training.diverged');
-    assert.deepEqual(failed.overrides, { 'weighting.options.weights': { stay: 1e38 }, 'training.epochs': 1, seed: 0 });
+    assert.deepEqual(failed.overrides, { 'weighting.options.weights': { stay: 1e39 }, 'training.epochs': 1, seed: 0 });
     const record = JSON.parse(readFileSync(join(out, failed.id, 'trial.json'), 'utf8'));
     assert.equal(record.status, 'failed');
     const md = readFileSync(join(out, 'sweep.md'), 'utf8');
     assert.match(md, /^\| 1 \| weighting\.options\.weights=\{"stay":1\} \| .* \| 1 of 1 \|$/m);
-    assert.match(md, /^\| — \| weighting\.options\.weights=\{"stay":1e\+38\} \| n\/a \| n\/a \| n\/a \| n\/a \| n\/a \| 0 of 1 \(1\) \|$/m);
-    assert.match(md, /^\(1\) \[training\.diverged\] step \d+ \(epoch 1\), task "stay": expected finite losses, gradients and task weights, found an? (non-finite|exploding) (loss|gradient)/m);
+    assert.match(md, /^\| — \| weighting\.options\.weights=\{"stay":1e\+39\} \| n\/a \| n\/a \| n\/a \| n\/a \| n\/a \| 0 of 1 \(1\) \|$/m);
+    assert.match(md, /^\(1\) \[training\.diverged\] step \d+ \(epoch 1\), task "\w+": expected finite losses, gradients and task weights, found an? (non-finite|exploding) (loss|gradient|weight)/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

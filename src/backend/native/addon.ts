@@ -20,6 +20,21 @@ export interface NativeAddon {
     m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
     bias: Float32Array | null, biasMode: number, activation: number, alpha: number,
   ): void;
+  /**
+   * A dense layer y = act(x·W + bias), x [rows, in], W [in, units], bias [units] or null;
+   * act 0 linear, 1 relu, 4 sigmoid, 5 tanh, 6 row-wise softmax (native/dense.cc).
+   * Absent from an addon built before 2026-12-05.
+   */
+  dense?(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inputs: number,
+    units: number, activation: number): void;
+  /**
+   * The dense layer's backward from dy and the forward's x, W and y: g = dy ⊙ act'(y) into
+   * `scratch` (rows × units; null for linear), db = Σ_rows g, dx = g·Wᵀ, dW = xᵀ·g; a null
+   * dx, dw or db is skipped. Absent from an addon built before 2026-12-05.
+   */
+  denseBackward?(dy: Float32Array, x: Float32Array, w: Float32Array, y: Float32Array, rows: number, inputs: number,
+    units: number, activation: number, scratch: Float32Array | null, dx: Float32Array | null, dw: Float32Array | null,
+    db: Float32Array | null): void;
   /** NHWC convolution via im2col + sgemm, with optional per-channel bias and fused activation. */
   conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array,
     bias: Float32Array | null, activation: number, alpha: number): void;
@@ -75,8 +90,54 @@ export interface NativeAddon {
    * for benchmarks and tests.
    */
   setThinMatMul(enabled: boolean): void;
-  /** Thread counts, the OpenBLAS build in use, and whether thin products bypass sgemm. */
-  info(): { threads: number; blasThreads: number; blasConfig: string; blasCore: string; thinMatMul: boolean };
+  /**
+   * Switches the own GEMM's instruction set (`avx512`, `avx2`, `portable`; null keeps
+   * it) and the GEMM (`own`, `openblas`, `auto`; null keeps it). False, changing
+   * nothing, when this build or CPU cannot run the request. For tests and benchmarks.
+   * Absent from an addon built before 2026-12-05.
+   */
+  setGemm?(isa: string | null, gemm: string | null): boolean;
+  /** Thread counts, the GEMM in use and what the build holds; see {@link NativeAddonInfo}. */
+  info(): NativeAddonInfo;
+}
+
+/** What the addon reports about itself (`info()`). */
+export interface NativeAddonInfo {
+  /** Threads of the addon's pool. */
+  threads: number;
+  /** Whether the addon was built with OpenBLAS (absent: an older build, which always was). */
+  blas?: boolean;
+  /** OpenBLAS's threads (1: it runs inside the pool's tasks); 0 without OpenBLAS. */
+  blasThreads: number;
+  /** OpenBLAS's build string, empty without OpenBLAS. */
+  blasConfig: string;
+  /** The OpenBLAS kernel family picked for this CPU (e.g. `Haswell`), empty without OpenBLAS. */
+  blasCore: string;
+  /** Whether thin products bypass the GEMM (thin_gemm.cc). */
+  thinMatMul: boolean;
+  /** The instruction set of the own GEMM kernels in use: `avx512`, `avx2` or `portable`. */
+  isa?: string;
+  /** Comma-separated instruction sets compiled into the build. */
+  isasCompiled?: string;
+  /** Comma-separated instruction sets this CPU can run. */
+  isasUsable?: string;
+  /** Which GEMM runs: `own`, `openblas`, or `auto` (per shape). */
+  gemm?: string;
+}
+
+const ISA_NAMES: Readonly<Record<string, string>> = { avx512: 'AVX-512', avx2: 'AVX2', portable: 'portable' };
+
+/**
+ * Which kernels an addon runs, in words: `own GEMM, AVX-512` when its own GEMM takes
+ * the matrix products, `OpenBLAS, AVX2 kernels` when OpenBLAS does (the addon's other
+ * kernels are its own), `OpenBLAS` for an addon too old to say more.
+ */
+export function kernelsDescription(info: NativeAddonInfo): string {
+  if (info.isa === undefined) return 'OpenBLAS';
+  const isa = ISA_NAMES[info.isa] ?? info.isa;
+  // "auto" sends the products to OpenBLAS unless the own kernels run AVX-512 (native/gemm_dispatch.cc).
+  const blasRuns = info.blas === true && (info.gemm === 'openblas' || (info.gemm === 'auto' && info.isa !== 'avx512'));
+  return blasRuns ? `OpenBLAS, ${isa} kernels` : `own GEMM, ${isa}`;
 }
 
 /** Result of looking for the compiled addon. */

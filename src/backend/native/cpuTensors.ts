@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 import type { NativeAddon } from './addon.js';
 import type { BufferPool } from './bufferPool.js';
@@ -33,6 +33,18 @@ export function float32Values(backend: CpuBackend, t: tf.TensorInfo | undefined)
   return values instanceof Float32Array ? values : null;
 }
 
+/**
+ * The values of a float32 tensor as a Float32Array: the cpu backend's own array, or a
+ * converted copy where it holds another typed array for a float32 tensor (tf.cast of a
+ * bool or int32 tensor can keep the source's bytes); null for other dtypes.
+ */
+export function float32Data(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null {
+  const own = float32Values(backend, t);
+  if (own || t === undefined || t.dtype !== 'float32') return own;
+  const raw = backend.data.get(t.dataId).values;
+  return ArrayBuffer.isView(raw) && !(raw instanceof DataView) ? Float32Array.from(raw as unknown as ArrayLike<number>) : null;
+}
+
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -57,4 +69,28 @@ export function makeOutput(backend: CpuBackend, shape: number[], fill: (out: Flo
   const out = pool ? pool.take(size) : new Float32Array(size);
   if (out.length > 0) fill(out);
   return pool ? pool.adopt(() => backend.makeTensorInfo(shape, 'float32', out)) : backend.makeTensorInfo(shape, 'float32', out);
+}
+
+/**
+ * Several float32 outputs filled by one call: takes a buffer per shape (recycled when a
+ * pool is set: `fill` must write every value of each), lets `fill` write them all at
+ * once (also when some are empty), and wraps each as a tensor.
+ */
+export function makeOutputs(backend: CpuBackend, shapes: number[][], fill: (outs: Float32Array[]) => void): tf.TensorInfo[] {
+  const pool = outputPool;
+  const outs = shapes.map((shape) => (pool ? pool.take(sizeOf(shape)) : new Float32Array(sizeOf(shape))));
+  fill(outs);
+  return shapes.map((shape, i) =>
+    pool ? pool.adopt(() => backend.makeTensorInfo(shape, 'float32', outs[i])) : backend.makeTensorInfo(shape, 'float32', outs[i]),
+  );
+}
+
+/**
+ * Whether tfjs records what runs now on a gradient tape: true inside a gradient that is
+ * itself being differentiated (second-order gradients), where a gradient must run as
+ * ordinary differentiable ops rather than one-off kernels without gradients.
+ */
+export function tapeRecording(): boolean {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number } }).state;
+  return state.gradientDepth > 0 && state.kernelDepth === 0;
 }

@@ -4,7 +4,7 @@ import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fu
 import { binaryKernels, unaryKernels } from './elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './matMul.js';
 import { maxPoolGradKernel, maxPoolKernel } from './maxPool.js';
-import { splitVKernel, tileKernel, unpackKernel } from './layout.js';
+import { concatKernel, packKernel, splitVKernel, tileKernel, unpackKernel } from './layout.js';
 import { addNKernel, maxKernel, meanKernel, softmaxKernel, sumKernel } from './reductions.js';
 
 /** Every kernel the native path replaces on the tfjs 'cpu' backend. */
@@ -28,4 +28,6 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   unpackKernel,
   splitVKernel,
   tileKernel,
+  packKernel,
+  concatKernel,
 ];

@@ -4,10 +4,10 @@ import { FUSED_ADAM_KERNEL, FUSED_SGD_KERNEL, type FusedAdamAttrs, type FusedSgd
 import type { NativeAddon } from '../addon.js';
 import { float32Values, makeOutput, sizeOf, type CpuBackend } from '../cpuTensors.js';
 
-/** A kernel the native path adds to the cpu backend (it replaces nothing; several outputs). */
+/** A kernel the native path adds to the cpu backend (it replaces nothing): one output, or several as an array. */
 export interface NativeAddedKernel {
   kernelName: string;
-  run(args: { inputs: tf.NamedTensorInfoMap; backend: CpuBackend; attrs: tf.NamedAttrMap }, addon: NativeAddon): tf.TensorInfo[];
+  run(args: { inputs: tf.NamedTensorInfoMap; backend: CpuBackend; attrs: tf.NamedAttrMap }, addon: NativeAddon): tf.TensorInfo | tf.TensorInfo[];
 }
 
 function values(backend: CpuBackend, inputs: tf.NamedTensorInfoMap, name: string, kernel: string, size: number): Float32Array {
@@ -62,5 +62,5 @@ export const sgdUpdateKernel: NativeAddedKernel = {
   },
 };
 
-/** Kernels the native path adds to the cpu backend. */
+/** Kernels the native path adds to the cpu backend (the fused dense layer lives in ../fusedDense.ts). */
 export const NATIVE_ADDED_KERNELS: readonly NativeAddedKernel[] = [adamUpdateKernel, sgdUpdateKernel];

@@ -1,12 +1,13 @@
-/** A figure over seeds: its values, their mean and sample standard deviation (n − 1; 0 for one value). */
+/** A figure over seeds: its values, their mean and sample standard deviation (n − 1; 0 for one value; NaN for none). */
 export interface MeanStd {
   mean: number;
   std: number;
   values: number[];
 }
 
-/** Mean and sample standard deviation (n − 1; 0 for a single value) of results over seeds. */
+/** Mean and sample standard deviation (n − 1; 0 for a single value) of results over seeds; NaN for no values. */
 export function meanStd(xs: readonly number[]): MeanStd {
+  if (xs.length === 0) return { mean: NaN, std: NaN, values: [] };
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
   return { mean, std, values: [...xs] };
@@ -14,9 +15,10 @@ export function meanStd(xs: readonly number[]): MeanStd {
 
 /**
  * `mean ± std` of `xs` scaled by `scale` (just the mean for one value), with `digits`
- * decimals; `sign` writes a + before non-negative means.
+ * decimals; `sign` writes a + before non-negative means; `—` for no values.
  */
 export function formatMeanStd(xs: readonly number[], { scale = 1, digits = 2, sign = false } = {}): string {
+  if (xs.length === 0) return '—';
   const { mean, std } = meanStd(xs.map((x) => x * scale));
   const m = `${sign && mean >= 0 ? '+' : ''}${mean.toFixed(digits)}`;
   return xs.length > 1 ? `${m} ± ${std.toFixed(digits)}` : m;

@@ -1,0 +1,31 @@
+// The own GEMM for CPUs with AVX-512F (16 floats per vector, 32 vector registers):
+// a 12×32 register tile, 24 accumulators. Built with -mavx512f -mfma (binding.gyp);
+// gemm_dispatch.cc calls it only where the CPU reports AVX-512F.
+#include <immintrin.h>
+
+#include "gemm_own.h"
+
+namespace {
+struct Isa {
+  using Vec = __m512;
+  static constexpr int kLanes = 16;
+  static constexpr int kMr = 12;
+  static constexpr int kNr = 32;
+  static constexpr int kMcPanels = 12;
+  [[gnu::always_inline]] static Vec zero() { return _mm512_setzero_ps(); }
+  [[gnu::always_inline]] static Vec load(const float* p) { return _mm512_loadu_ps(p); }
+  [[gnu::always_inline]] static void store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+  [[gnu::always_inline]] static Vec broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  [[gnu::always_inline]] static Vec set1(float v) { return _mm512_set1_ps(v); }
+  [[gnu::always_inline]] static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+};
+}  // namespace
+
+#include "gemm_kernel.h"
+
+namespace mtl {
+const GemmKernel* gemm_kernel_avx512() {
+  static const GemmKernel kernel{"avx512", kMr, kNr, kKc * ((kNc + kNr - 1) / kNr * kNr) + kKc * kMc, gemm_blocked};
+  return &kernel;
+}
+}  // namespace mtl

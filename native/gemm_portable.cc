@@ -1,0 +1,35 @@
+// The own GEMM in portable C++ (GCC/Clang vector extensions of 4 floats: SSE2 on any
+// x86-64, NEON on ARM64, scalar code elsewhere): a 6×8 register tile. Built with the
+// addon's generic flags, so it runs on every CPU the addon runs on.
+#include <cstring>
+
+#include "gemm_own.h"
+
+namespace {
+struct Isa {
+  typedef float Vec __attribute__((vector_size(16)));
+  static constexpr int kLanes = 4;
+  static constexpr int kMr = 6;
+  static constexpr int kNr = 8;
+  static constexpr int kMcPanels = 24;
+  [[gnu::always_inline]] static Vec zero() { return Vec{0.f, 0.f, 0.f, 0.f}; }
+  [[gnu::always_inline]] static Vec load(const float* p) {
+    Vec v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  [[gnu::always_inline]] static void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+  [[gnu::always_inline]] static Vec broadcast(const float* p) { return set1(*p); }
+  [[gnu::always_inline]] static Vec set1(float v) { return Vec{v, v, v, v}; }
+  [[gnu::always_inline]] static Vec fma(Vec a, Vec b, Vec c) { return a * b + c; }
+};
+}  // namespace
+
+#include "gemm_kernel.h"
+
+namespace mtl {
+const GemmKernel* gemm_kernel_portable() {
+  static const GemmKernel kernel{"portable", kMr, kNr, kKc * ((kNc + kNr - 1) / kNr * kNr) + kKc * kMc, gemm_blocked};
+  return &kernel;
+}
+}  // namespace mtl

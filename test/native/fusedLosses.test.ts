@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+
+import { MASKED_MEAN_KERNEL, SIGMOID_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, fusedSoftmaxCrossEntropy } from '../../src/backend/native/fusedLosses.js';
+import { maskedMeanLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../../src/tasks/losses.js';
+import { assertClose, installNative, onStockCpu, randomTensor, skipNative } from './helpers.js';
+
+/**
+ * The native path's single-kernel losses (softmax cross-entropy per example, the masked
+ * mean) against src/tasks/losses.ts's composite ops on tfjs's stock cpu kernels: values
+ * and gradients on odd shapes, labels outside the classes, masks with missing labels,
+ * an all-missing batch, extreme logits, second-order gradients and no leaks.
+ */
+function kernelsRun(fn: () => void): string[] {
+  const engine = tf.engine() as unknown as { runKernelFunc(p: { kernelName?: string }): unknown };
+  const original = engine.runKernelFunc;
+  const names: string[] = [];
+  engine.runKernelFunc = function (this: unknown, p) {
+    if (p.kernelName) names.push(p.kernelName);
+    return original.call(this, p);
+  };
+  try {
+    fn();
+  } finally {
+    engine.runKernelFunc = original;
+  }
+  return names;
+}
+
+/** Σ w·masked-mean(CE(z, labels)) and its gradient on z (and the per-example losses). */
+function lossAndGradient(z: tf.Tensor, labels: tf.Tensor, mask: tf.Tensor, weight: number) {
+  return tf.tidy(() => {
+    const perExample = softmaxCrossEntropy(z as tf.Tensor2D, labels as tf.Tensor2D);
+    const { value, grads } = tf.engine().gradients(
+      () => tf.mul(maskedMeanLoss(softmaxCrossEntropy(z as tf.Tensor2D, labels as tf.Tensor2D), mask as tf.Tensor1D), weight) as tf.Scalar,
+      [z], undefined, true);
+    return {
+      perExample: Float32Array.from(perExample.dataSync() as Float32Array),
+      value: value.dataSync()[0]!,
+      dz: Float32Array.from(grads[0]!.dataSync() as Float32Array),
+    };
+  });
+}
+
+describe('fused softmax cross-entropy and masked mean vs the composite ops on stock cpu', { skip: skipNative }, () => {
+  before(installNative);
+
+  const cases: Array<{ name: string; n: number; k: number; labels: (i: number) => number; mask: (i: number) => number; scale?: number }> = [
+    { name: '1 example, 2 classes', n: 1, k: 2, labels: () => 1, mask: () => 1 },
+    { name: '7 × 13, all labelled', n: 7, k: 13, labels: (i) => (i * 5) % 13, mask: () => 1 },
+    { name: '31 × 3, some missing', n: 31, k: 3, labels: (i) => i % 3, mask: (i) => (i % 4 === 0 ? 0 : 1) },
+    { name: 'labels outside [0, k) and NaN', n: 6, k: 4, labels: (i) => [-1, 4, Number.NaN, 2.7, 0, 3][i]!, mask: () => 1 },
+    { name: 'every label missing', n: 5, k: 3, labels: () => 0, mask: () => 0 },
+    { name: 'large logits', n: 9, k: 5, labels: (i) => i % 5, mask: () => 1, scale: 80 },
+    { name: '257 × 10 (a batch)', n: 257, k: 10, labels: (i) => (i * 7) % 10, mask: (i) => (i % 11 === 3 ? 0 : 1) },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const before = tf.memory().numTensors;
+      const z = tf.tidy(() => tf.mul(randomTensor([c.n, c.k], c.n * 31 + c.k), c.scale ?? 3));
+      const labels = tf.tensor2d(Float32Array.from({ length: c.n }, (_, i) => c.labels(i)), [c.n, 1]);
+      const mask = tf.tensor1d(Float32Array.from({ length: c.n }, (_, i) => c.mask(i)));
+      let got!: ReturnType<typeof lossAndGradient>;
+      const ran = kernelsRun(() => (got = lossAndGradient(z, labels, mask, 0.7)));
+      assert.ok(ran.includes(SOFTMAX_CROSS_ENTROPY_KERNEL) && ran.includes(MASKED_MEAN_KERNEL), `fused kernels ran: ${ran.join(', ')}`);
+      const want = await onStockCpu(() => lossAndGradient(z, labels, mask, 0.7));
+      assertClose(got.perExample, want.perExample, 1e-6, `${c.name}: per-example losses`);
+      assertClose(Float32Array.of(got.value), Float32Array.of(want.value), 1e-6, `${c.name}: loss`);
+      assertClose(got.dz, want.dz, 1e-6, `${c.name}: gradient`);
+      tf.dispose([z, labels, mask]);
+      assert.equal(tf.memory().numTensors, before, `${c.name}: leaked tensors`);
+    });
+  }
+
+  for (const [n, c, soft] of [[1, 1, false], [7, 3, false], [257, 1, false], [5, 4, true]] as const) {
+    test(`sigmoid cross-entropy ${n} × ${c}${soft ? ', probability labels' : ''}: values and gradients on logits and labels`, async () => {
+      const before = tf.memory().numTensors;
+      const z = tf.tidy(() => tf.mul(randomTensor([n, c], 200 + n), 4));
+      const y = soft ? randomTensor([n, c], 300 + n, 0, 1) : tf.tidy(() => tf.cast(tf.greater(randomTensor([n, c], 300 + n), 0), 'float32'));
+      const mask = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => (i % 3 === 2 ? 0 : 1)));
+      const run = () => tf.tidy(() => {
+        const perExample = sigmoidCrossEntropy(z as tf.Tensor2D, y as tf.Tensor2D);
+        const { value, grads } = tf.engine().gradients(
+          () => maskedMeanLoss(sigmoidCrossEntropy(z as tf.Tensor2D, y as tf.Tensor2D), mask as tf.Tensor1D), [z, y], undefined, true);
+        return { perExample: Float32Array.from(perExample.dataSync() as Float32Array), value: value.dataSync()[0]!,
+          dz: Float32Array.from(grads[0]!.dataSync() as Float32Array), dy: Float32Array.from(grads[1]!.dataSync() as Float32Array) };
+      });
+      let got!: ReturnType<typeof run>;
+      const ran = kernelsRun(() => (got = run()));
+      assert.ok(ran.includes(SIGMOID_CROSS_ENTROPY_KERNEL), `fused kernel ran: ${ran.join(', ')}`);
+      const want = await onStockCpu(run);
+      assertClose(got.perExample, want.perExample, 1e-6, 'per-example losses');
+      assertClose(Float32Array.of(got.value), Float32Array.of(want.value), 1e-6, 'loss');
+      assertClose(got.dz, want.dz, 1e-6, 'gradient on the logits');
+      assertClose(got.dy, want.dy, 1e-6, 'gradient on the labels');
+      tf.dispose([z, y, mask]);
+      assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+    });
+  }
+
+  test('hand-computed: two classes, one missing label', () => {
+    // logits [0, ln 3] → p = [1/4, 3/4]; label 1: loss −ln(3/4); label 0 missing.
+    const z = tf.tensor2d([[0, Math.log(3)], [5, -5]]);
+    const labels = tf.tensor2d([[1], [0]]);
+    const mask = tf.tensor1d([1, 0]);
+    const got = lossAndGradient(z, labels, mask, 1);
+    assert.ok(Math.abs(got.perExample[0]! + Math.log(0.75)) < 1e-6);
+    assert.ok(Math.abs(got.value + Math.log(0.75)) < 1e-6, 'mean over the one labelled example');
+    assertClose(got.dz, Float32Array.of(0.25, -0.25, 0, 0), 1e-6, 'gradient: p − onehot on the labelled row, 0 on the missing one');
+    tf.dispose([z, labels, mask]);
+  });
+
+  test('second-order gradients go through differentiable ops and match the analytic Hessian product', () => {
+    // F(z) = |∂L/∂z|² for L = masked mean of CE; with c_i = mask_i / Σ mask and
+    // g_i = c_i (p_i − onehot_i): ∂F/∂z_i = 2 c_i (p_i ⊙ g_i − p_i (p_i · g_i)).
+    const n = 4, k = 3, labelList = [0, 2, 1, 1], maskList = [1, 1, 0, 1];
+    const z0 = randomTensor([n, k], 90);
+    const labels = tf.tensor2d(labelList, [n, 1]);
+    const mask = tf.tensor1d(maskList);
+    const before = tf.memory().numTensors;
+    const got = tf.tidy(() => {
+      const g = tf.grad((z: tf.Tensor) => tf.sum(tf.square(tf.grad((w: tf.Tensor) =>
+        maskedMeanLoss(softmaxCrossEntropy(w as tf.Tensor2D, labels), mask))(z))));
+      return Float32Array.from(g(z0).dataSync() as Float32Array);
+    });
+    const zv = z0.dataSync();
+    const count = maskList.reduce((a, b) => a + b, 0);
+    const want = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(zv.subarray(i * k, (i + 1) * k));
+      const m = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - m));
+      const p = e.map((v) => v / e.reduce((a, b) => a + b, 0));
+      const c = maskList[i]! / count;
+      const g = p.map((pj, j) => c * (pj - (j === labelList[i] ? 1 : 0)));
+      const pg = p.reduce((s, pj, j) => s + pj * g[j]!, 0);
+      for (let j = 0; j < k; j++) want[i * k + j] = 2 * c * (p[j]! * g[j]! - p[j]! * pg);
+    }
+    assert.ok(want.some((v) => v !== 0));
+    assertClose(got, want, 1e-4, 'second order');
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([z0, labels, mask]);
+  });
+
+  test('inputs it does not take fall to the composite ops: rank-3 logits, labels of width 2, int32 logits', () => {
+    const z = randomTensor([3, 4], 95);
+    const wide = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);
+    const z3 = randomTensor([1, 3, 4], 96), ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32');
+    const labels = tf.tensor2d([[1], [0], [1]]);
+    assert.equal(fusedSoftmaxCrossEntropy(z, wide), null);
+    assert.equal(fusedSoftmaxCrossEntropy(z3, labels), null);
+    const two = tf.tensor2d([[1], [0]]);
+    assert.equal(fusedSoftmaxCrossEntropy(ints, two), null);
+    const taken = fusedSoftmaxCrossEntropy(z, labels);
+    assert.ok(taken !== null);
+    tf.dispose([z, wide, z3, ints, labels, two, taken]);
+  });
+});

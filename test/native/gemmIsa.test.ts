@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+
+import { loadAddon } from '../../src/backend/native/addon.js';
+import { compareKernel, installNative, randomTensor, skipNative } from './helpers.js';
+
+/**
+ * The addon's GEMM on every path this machine can run: the own kernels for each
+ * instruction set the CPU has (AVX-512, AVX2+FMA, portable) and OpenBLAS where the
+ * build has it, each against tfjs's stock cpu kernels on shapes that hit the packed
+ * kernel's edges: 1×1, primes, sizes one off the register tiles (6/8/12/16/32), depths
+ * across several packed blocks (256), outputs across several B blocks (2,048 columns),
+ * both transposes, zero sizes, batches, fused bias and activation, and convolutions.
+ */
+const load = loadAddon();
+const addon = load.ok ? load.addon : null;
+const info = addon?.info();
+const paths: Array<{ isa: string | null; gemm: string }> = [];
+for (const isa of info?.isasUsable?.split(',') ?? []) paths.push({ isa, gemm: 'own' });
+if (info?.blas) paths.push({ isa: null, gemm: 'openblas' });
+
+const sizes: Array<[number, number, number]> = [
+  [1, 1, 1], [7, 11, 13], [13, 17, 19], [5, 300, 3], [6, 8, 16], [11, 31, 33], [12, 257, 32],
+  [25, 20, 49], [3, 513, 7], [97, 5, 2049],
+];
+
+describe('the GEMM on each instruction set and BLAS vs stock cpu', { skip: skipNative || !addon?.setGemm }, () => {
+  before(installNative);
+  after(() => {
+    // Back to what the addon picked at load time.
+    addon!.setGemm!(info!.isa ?? null, info!.gemm ?? null);
+  });
+
+  test('every path this build holds reports itself, and bad requests change nothing', () => {
+    assert.ok(info!.isasCompiled!.split(',').includes('portable'), 'the portable kernels are always built');
+    assert.ok(info!.isasUsable!.split(',').includes(info!.isa!), 'the ISA in use runs on this CPU');
+    assert.equal(addon!.setGemm!('sse9', null), false);
+    assert.equal(addon!.setGemm!(null, 'mkl'), false);
+    assert.equal(addon!.info().isa, info!.isa);
+    assert.equal(addon!.info().gemm, info!.gemm);
+    if (!info!.blas) assert.equal(addon!.setGemm!(null, 'openblas'), false, 'no OpenBLAS in this build');
+  });
+
+  test('MTL_NATIVE_ISA picks the instruction set at load time; one the CPU lacks falls back to the best', () => {
+    const isaWith = (value: string) => {
+      const child = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(load.ok ? load.path : '')}).info().isa)`], {
+        env: { ...process.env, MTL_NATIVE_ISA: value }, encoding: 'utf8',
+      });
+      assert.equal(child.status, 0, child.stderr);
+      return child.stdout.trim();
+    };
+    const usable = info!.isasUsable!.split(',');
+    for (const isa of usable) assert.equal(isaWith(isa), isa);
+    assert.equal(isaWith('not-an-isa'), usable[0], 'the best usable one (the list is best first)');
+  });
+
+  for (const path of paths) {
+    const name = path.gemm === 'own' ? `own ${path.isa}` : 'OpenBLAS';
+    describe(name, () => {
+      before(() => assert.ok(addon!.setGemm!(path.isa, path.gemm), `setGemm(${path.isa}, ${path.gemm})`));
+      // The thin-product shortcut would take some shapes away from the GEMM.
+      before(() => addon!.setThinMatMul(false));
+      after(() => addon!.setThinMatMul(info!.thinMatMul));
+
+      let seed = 1;
+      for (const [m, k, n] of sizes) {
+        for (const transposeA of [false, true]) {
+          for (const transposeB of [false, true]) {
+            test(`${m}x${k}x${n} transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+              const s = seed++;
+              await compareKernel('BatchMatMul', () => ({
+                a: randomTensor(transposeA ? [k, m] : [m, k], s),
+                b: randomTensor(transposeB ? [n, k] : [k, n], s + 100),
+              }), { transposeA, transposeB }, `${name} matmul`, 2e-5);
+            });
+          }
+        }
+      }
+
+      test('zero sizes: m = 0, n = 0, k = 0', async () => {
+        for (const [a, b] of [[[0, 4], [4, 3]], [[5, 4], [4, 0]], [[5, 0], [0, 3]]] as const) {
+          await compareKernel('BatchMatMul', () => ({ a: randomTensor([...a], 1), b: randomTensor([...b], 2) }),
+            { transposeA: false, transposeB: false }, `${name} [${a}]x[${b}]`);
+        }
+      });
+
+      test('batched, with a broadcast batch', async () => {
+        await compareKernel('BatchMatMul', () => ({ a: randomTensor([5, 13, 29], 3), b: randomTensor([1, 29, 17], 4) }),
+          { transposeA: false, transposeB: false }, `${name} batched`, 2e-5);
+        await compareKernel('BatchMatMul', () => ({ a: randomTensor([3, 29, 13], 5), b: randomTensor([3, 17, 29], 6) }),
+          { transposeA: true, transposeB: true }, `${name} batched, both transposed`, 2e-5);
+      });
+
+      test('fused bias and activations', async () => {
+        for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid']) {
+          await compareKernel('_FusedMatMul', () => ({
+            a: randomTensor([37, 23], 7), b: randomTensor([23, 41], 8), bias: randomTensor([41], 9),
+          }), { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.1 }, `${name} ${activation}`, 2e-5);
+        }
+      });
+
+      test('convolutions and both gradients (im2col GEMMs)', async () => {
+        const x = [3, 11, 13, 5], w = [3, 5, 5, 7];
+        const conv = { strides: [2, 1], pad: 'same', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
+        await compareKernel('Conv2D', () => ({ x: randomTensor(x, 10), filter: randomTensor(w, 11) }), conv, `${name} conv2d`, 2e-5);
+        const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, [2, 1], 'same').shape);
+        await compareKernel('Conv2DBackpropInput', () => ({ dy: randomTensor(dyShape, 12), filter: randomTensor(w, 13) }),
+          { ...conv, inputShape: x }, `${name} conv2d dx`, 2e-5);
+        await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(x, 14), dy: randomTensor(dyShape, 15) }),
+          { ...conv, filterShape: w }, `${name} conv2d dw`, 2e-5);
+      });
+    });
+  }
+});
