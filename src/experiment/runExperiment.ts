@@ -4,7 +4,7 @@ import { MtlError } from '../errors.js';
 import { deltaM, type MetricComparison } from '../evaluation/deltaM.js';
 import type { Evaluation } from '../evaluation/evaluate.js';
 import { saveModel } from '../io/modelFiles.js';
-import { fit, type FitResult } from '../training/fit.js';
+import { fit, type FitArgs, type FitResult } from '../training/fit.js';
 import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
 import type { ExperimentConfig } from './config.js';
@@ -57,6 +57,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** AdaShare: called after each search checkpoint is written (tests throw from it to simulate a killed run). */
   onSearchCheckpoint?: (progress: AdaShareSearchProgress) => void;
+  /** Passed to `fit` for the multi-task model's training (not the baselines'): e.g. the task-affinity recorder. */
+  beforeStep?: FitArgs['beforeStep'];
 }
 
 /** What a run folder's summary.json holds. */
@@ -217,6 +219,7 @@ async function trainOne(
     runDir,
     resume: resumeFit,
     ...trainingArgs(config, options),
+    ...(options.beforeStep && !taskNames ? { beforeStep: options.beforeStep } : {}),
   });
   const { evaluate } = await import('../evaluation/evaluate.js');
   const evaluation = data.validation ? evaluate(model, taskNames ? data.test.withTasks(names) : data.test) : result.evaluation!;

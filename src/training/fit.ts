@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
-import { disposeBatch, type ArrayDataset } from '../data/dataset.js';
+import { disposeBatch, type ArrayDataset, type Batch } from '../data/dataset.js';
 import { MtlError } from '../errors.js';
 import { evaluate, type Evaluation } from '../evaluation/evaluate.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
@@ -25,6 +25,18 @@ export interface EarlyStoppingSpec {
   minDelta?: number;
   /** Put back the weights of the best epoch when training ends. @defaultValue true */
   restoreBest?: boolean;
+}
+
+/** What {@link FitArgs.beforeStep} sees: the step about to run on `batch`. */
+export interface StepContext {
+  batch: Batch;
+  model: MultiTaskModel;
+  optimizer: Optimizer;
+  /** This step's learning rate (after the schedule). */
+  learningRate: number;
+  /** Steps done before this one. */
+  step: number;
+  epoch: number;
 }
 
 export interface FitArgs {
@@ -64,6 +76,12 @@ export interface FitArgs {
   log?: (line: string) => void;
   /** Stop after this many steps of this call (tests use it to simulate a killed run). */
   stopAfterSteps?: number;
+  /**
+   * Called before every training step with its batch (task affinity is recorded this way).
+   * It must leave the model, the optimizer and the seeded random stream as it found them,
+   * so that training follows the same trajectory with or without it.
+   */
+  beforeStep?: (context: StepContext) => void;
 }
 
 export interface EpochRecord {
@@ -235,6 +253,7 @@ export async function fit(args: FitArgs): Promise<FitResult> {
       const diagnose = Boolean(args.diagnosticsEvery) && (position.step + 1) % args.diagnosticsEvery! === 0;
       let result;
       try {
+        args.beforeStep?.({ batch, model, optimizer, learningRate, step: position.step, epoch });
         result = trainStep(batch, {
           model,
           optimizer,
