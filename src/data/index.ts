@@ -27,6 +27,8 @@ export {
   type MultiMnistArgs,
   type MultiMnistSplitsArgs,
 } from './multiMnist.js';
+export { FOOTWEAR_CLASSES, MULTI_MNIST_ATTRIBUTE_TASKS, UPPER_BODY_CLASSES, withAttributeTasks } from './multiMnistAttributes.js';
+export { clusterTaskNames, syntheticClusters, type SyntheticClustersArgs } from './syntheticClusters.js';
 export { parseCsv, type CsvTable } from './csvParse.js';
 export {
   loadCsvDataset,

@@ -33,6 +33,8 @@ const imagePairsSchema = z
     mnistDir: z.string().optional(),
     fashionDir: z.string().optional(),
     validationFraction: rate.optional(),
+    /** Multi-(Fashion+MNIST) only: label the pairs with six derived tasks (digit, digitOdd, digitAtLeast5, garment, footwear, upperBody) instead of left/right. */
+    derivedTasks: z.boolean().optional(),
   })
   .strict();
 
@@ -69,9 +71,26 @@ const mmoeSchema = z
   })
   .strict();
 
+const clustersSchema = z
+  .object({
+    source: z.literal('synthetic-clusters'),
+    /** Tasks per cluster (named a1, a2, …, b1, …). */
+    clusters: z.array(positiveInt).nonempty().optional(),
+    inputDim: positiveInt.optional(),
+    features: positiveInt.optional(),
+    relatedness: z.number().min(0).max(1).optional(),
+    noiseStd: z.number().min(0).optional(),
+    trainSize: positiveInt.optional(),
+    testSize: positiveInt.optional(),
+    validationFraction: rate.optional(),
+  })
+  .strict();
+
 const encoderSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('mlp'), hidden: z.array(positiveInt).nonempty(), dropout: rate.optional() }).strict(),
-  z.object({ type: z.literal('lenet'), dropout: rate.optional() }).strict(),
+  z
+    .object({ type: z.literal('mlp'), hidden: z.array(positiveInt).nonempty(), dropout: rate.optional(), activation: z.enum(['relu', 'linear', 'tanh']).optional() })
+    .strict(),
+  z.object({ type: z.literal('lenet'), dropout: rate.optional(), widthScale: z.number().positive().optional() }).strict(),
   z
     .object({ type: z.literal('resnet'), width: positiveInt.optional(), stages: positiveInt.optional(), blocksPerStage: positiveInt.optional() })
     .strict(),
@@ -102,7 +121,7 @@ export const experimentSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a run name of letters, digits, "_", "-" or "."'),
     seed: z.number().int().min(0).default(0),
-    data: z.discriminatedUnion('source', [imagePairsSchema, csvSchema, gradNormSchema, mmoeSchema]),
+    data: z.discriminatedUnion('source', [imagePairsSchema, csvSchema, gradNormSchema, mmoeSchema, clustersSchema]),
     tasks: z.array(taskSchema).nonempty(),
     model: z
       .object({
@@ -153,7 +172,7 @@ export type ExperimentInput = z.input<typeof experimentSchema>;
 /** Hints for fields users often get wrong, by the last path segment. */
 const FIX_HINTS: Record<string, string> = {
   kind: `use one of ${TASK_KINDS.map((k) => `"${k}"`).join(', ')}`,
-  source: 'use "multimnist", "multifashion", "multi-fashion-mnist", "csv", "synthetic-gradnorm" or "synthetic-mmoe"',
+  source: 'use "multimnist", "multifashion", "multi-fashion-mnist", "csv", "synthetic-gradnorm", "synthetic-mmoe" or "synthetic-clusters"',
   type: 'see the README for the accepted types',
 };
 
@@ -266,6 +285,15 @@ export function validateExperiment(input: unknown, source = 'experiment'): Exper
   const parsed = experimentSchema.safeParse(input);
   if (!parsed.success) throw toMtlError(parsed.error, input, source);
   const config = parsed.data;
+  if ('derivedTasks' in config.data && config.data.derivedTasks && config.data.source !== 'multi-fashion-mnist') {
+    throw new MtlError({
+      code: 'config.incompatible',
+      path: `${source}: data.derivedTasks`,
+      expected: 'derivedTasks only with source "multi-fashion-mnist" (the tasks come from a digit and a garment label)',
+      found: `source "${config.data.source}"`,
+      fix: 'use source: multi-fashion-mnist, or remove derivedTasks',
+    });
+  }
   const names = new Set<string>();
   config.tasks.forEach((t, i) => {
     if (names.has(t.name)) {

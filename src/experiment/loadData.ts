@@ -2,7 +2,9 @@ import { MtlError } from '../errors.js';
 import type { ArrayDataset } from '../data/dataset.js';
 import { loadCsvDataset } from '../data/csv.js';
 import { multiMnistSplits } from '../data/multiMnist.js';
+import { withAttributeTasks } from '../data/multiMnistAttributes.js';
 import { gradNormRegression, mmoeSynthetic } from '../data/synthetic.js';
+import { syntheticClusters } from '../data/syntheticClusters.js';
 import { Random } from '../training/random.js';
 import type { ExperimentConfig } from './config.js';
 
@@ -34,7 +36,13 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
         ...(d.mnistDir ? { mnistDir: d.mnistDir } : {}),
         ...(d.fashionDir ? { fashionDir: d.fashionDir } : {}),
       }));
-      for (const name of train.taskNames) classCounts[name] = 10;
+      if (d.derivedTasks) {
+        train = withAttributeTasks(train);
+        test = withAttributeTasks(test);
+        classCounts.digit = classCounts.garment = 10;
+      } else {
+        for (const name of train.taskNames) classCounts[name] = 10;
+      }
       break;
     }
     case 'csv': {
@@ -72,6 +80,18 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
         seed: config.seed,
         correlation: d.correlation,
         ...(d.sinusoidParams ? { sinusoidParams: d.sinusoidParams } : {}),
+        ...(d.trainSize ? { trainSize: d.trainSize } : {}),
+        ...(d.testSize ? { testSize: d.testSize } : {}),
+      }));
+      break;
+    case 'synthetic-clusters':
+      ({ train, test } = syntheticClusters({
+        seed: config.seed,
+        ...(d.clusters ? { clusters: d.clusters } : {}),
+        ...(d.inputDim ? { inputDim: d.inputDim } : {}),
+        ...(d.features ? { features: d.features } : {}),
+        ...(d.relatedness !== undefined ? { relatedness: d.relatedness } : {}),
+        ...(d.noiseStd !== undefined ? { noiseStd: d.noiseStd } : {}),
         ...(d.trainSize ? { trainSize: d.trainSize } : {}),
         ...(d.testSize ? { testSize: d.testSize } : {}),
       }));
