@@ -9,16 +9,13 @@ export interface SyntheticClustersArgs {
   clusters?: readonly number[];
   /** Input dimension d. @defaultValue 32 */
   inputDim?: number;
-  /** Latent features per cluster, K. @defaultValue 4 */
-  features?: number;
-  /**
-   * How alike the tasks of one cluster are: the cosine between a task's weights and its
-   * cluster's shared weights, in [0, 1]. @defaultValue 0.95
-   */
+  /** How alike the tasks of one cluster are: the cosine between a task's direction and its cluster's, in [0, 1]. @defaultValue 0.99 */
   relatedness?: number;
-  /** Standard deviation of the label noise (each task's signal has variance 1). @defaultValue 1 */
+  /** How alike two clusters are: the cosine between their directions, in [0, 1). @defaultValue 0.5 */
+  clusterSimilarity?: number;
+  /** Standard deviation of the label noise (each task's signal has variance 1). @defaultValue 0.5 */
   noiseStd?: number;
-  /** @defaultValue 250 */
+  /** @defaultValue 400 */
   trainSize?: number;
   /** @defaultValue 2000 */
   testSize?: number;
@@ -33,23 +30,22 @@ export function clusterTaskNames(clusters: readonly number[]): string[] {
  * A planted task-grouping benchmark: tasks in clusters, related within a cluster and
  * competing across clusters, so that the right grouping is known.
  *
- * Cluster c owns K orthonormal input directions U_c = [u_{c,1} … u_{c,K}] (all clusters'
- * directions are orthogonal). Task t of cluster c is the linear regression
- * y_t = w_tᵀ U_cᵀ x + ε with x ~ N(0, I_d), ε ~ N(0, σ²), and unit weights w_t = ρ·w_c +
- * √(1 − ρ²)·e_t: w_c is the cluster's shared unit vector, e_t a unit vector orthogonal to
- * it, ρ = `relatedness`. Every task's signal has variance 1, and the tasks of a cluster lie
- * close to one direction U_c w_c of the input space.
+ * Cluster c has a unit direction u_c in input space, any two at cosine κ
+ * (`clusterSimilarity`). Task t of cluster c is the linear regression y_t = u_tᵀx + ε with
+ * u_t = ρ·u_c + √(1 − ρ²)·e_t (e_t a random unit vector orthogonal to u_c, ρ = `relatedness`),
+ * x ~ N(0, I_d) and ε ~ N(0, σ²): every task's signal has variance 1.
  *
- * Trained with a shared encoder that is a bottleneck of one linear unit (reduced-rank
- * multi-task regression: `encoder: { type: mlp, hidden: [1], activation: linear }`), the
- * tasks of one cluster share that direction: training them together pools their noisy
- * labels and beats training each alone when data are scarce (d = 32 inputs, 200 training
- * examples). Tasks of two clusters want orthogonal directions from the one unit, so sharing
- * across clusters hurts, and their lookahead affinities in a joint run are negative, the
- * ones within a cluster positive. docs/grouping.md has the measured figures.
+ * Its experiment (examples/planted-clusters.yaml) shares an encoder that is a bottleneck of
+ * one linear unit (reduced-rank multi-task regression, `encoder: { type: mlp, hidden: [1],
+ * activation: linear }`): the tasks of a cluster need the same direction, so training them
+ * together pools their noisy labels and beats training each alone with few examples per
+ * input dimension; tasks of different clusters want different directions from the one
+ * unit, which must settle between them, so sharing across clusters hurts. In a joint run,
+ * the lookahead affinity is positive within a cluster and negative across. docs/grouping.md
+ * has the measured figures.
  *
  * @throws MtlError `data.synthetic_args` for sizes that are not positive integers,
- *   relatedness outside [0, 1], or more cluster directions than input dimensions.
+ *   cosines outside their ranges, or fewer input dimensions than clusters + 1.
  * @example
  * ```ts
  * const { train, test } = syntheticClusters({ seed: 0 });
@@ -57,8 +53,8 @@ export function clusterTaskNames(clusters: readonly number[]): string[] {
  * ```
  */
 export function syntheticClusters(args: SyntheticClustersArgs): { train: ArrayDataset; test: ArrayDataset; tasks: string[] } {
-  const { seed, clusters = [3, 3], inputDim = 32, features = 4, relatedness = 0.95, noiseStd = 1, trainSize = 250, testSize = 2000 } = args;
-  for (const [name, v] of Object.entries({ inputDim, features, trainSize, testSize })) {
+  const { seed, clusters = [3, 3], inputDim = 32, relatedness = 0.99, clusterSimilarity = 0.5, noiseStd = 0.5, trainSize = 400, testSize = 2000 } = args;
+  for (const [name, v] of Object.entries({ inputDim, trainSize, testSize })) {
     if (!Number.isInteger(v) || v < 1) throw new MtlError({ code: 'data.synthetic_args', path: `syntheticClusters: ${name}`, expected: 'a positive integer', found: String(v) });
   }
   if (!Array.isArray(clusters) || clusters.length === 0 || clusters.length > 26 || !clusters.every((c) => Number.isInteger(c) && c >= 1)) {
@@ -70,47 +66,43 @@ export function syntheticClusters(args: SyntheticClustersArgs): { train: ArrayDa
   if (!(noiseStd >= 0 && Number.isFinite(noiseStd))) {
     throw new MtlError({ code: 'data.synthetic_args', path: 'syntheticClusters: noiseStd', expected: 'a finite number ≥ 0', found: String(noiseStd) });
   }
-  if (clusters.length * features > inputDim) {
+  if (!(clusterSimilarity >= 0 && clusterSimilarity < 1)) {
+    throw new MtlError({ code: 'data.synthetic_args', path: 'syntheticClusters: clusterSimilarity', expected: 'a cosine in [0, 1)', found: String(clusterSimilarity) });
+  }
+  if (clusters.length + 1 > inputDim) {
     throw new MtlError({
       code: 'data.synthetic_args',
       path: 'syntheticClusters: inputDim',
-      expected: `at least clusters × features = ${clusters.length * features} dimensions (each cluster has its own orthogonal directions)`,
+      expected: `at least clusters + 1 = ${clusters.length + 1} dimensions (the clusters' directions need their own orthogonal parts)`,
       found: String(inputDim),
-      fix: `set inputDim to ${clusters.length * features} or more`,
+      fix: `set inputDim to ${clusters.length + 1} or more`,
     });
   }
   const params = new Random(`clusters-params:${seed}`);
-  // Orthonormal directions for all clusters at once (Gram–Schmidt on Gaussian draws).
-  const directions: Float64Array[] = [];
-  for (let k = 0; k < clusters.length * features; k++) {
+  // Orthonormal w_0, o_1, …, o_C (Gram–Schmidt on Gaussian draws); cluster c's direction is
+  // u_c = √κ·w_0 + √(1 − κ)·o_c, so every two clusters' directions have cosine κ.
+  const basis: Float64Array[] = [];
+  for (let k = 0; k <= clusters.length; k++) {
     const v = Float64Array.from({ length: inputDim }, () => params.normal());
-    for (const u of directions) {
-      let p = 0;
-      for (let q = 0; q < inputDim; q++) p += u[q]! * v[q]!;
+    for (const u of basis) {
+      const p = dot(u, v);
       for (let q = 0; q < inputDim; q++) v[q]! -= p * u[q]!;
     }
-    directions.push(unit(v));
+    basis.push(unit(v));
   }
+  const kappa = clusterSimilarity;
+  const clusterDirections = clusters.map((_, c) => Float64Array.from(basis[0]!, (w, q) => Math.sqrt(kappa) * w + Math.sqrt(1 - kappa) * basis[c + 1]![q]!));
   const names = clusterTaskNames(clusters);
   const cluster: number[] = clusters.flatMap((size, c) => new Array<number>(size).fill(c));
-  const shared = clusters.map(() => unit(Float64Array.from({ length: features }, () => params.normal())));
-  // w_t = ρ·w_c + √(1 − ρ²)·e_t with e_t a unit vector orthogonal to w_c: unit norm, cos(w_t, w_c) = ρ.
+  // u_t = ρ·u_c + √(1 − ρ²)·e_t, e_t a random unit vector orthogonal to u_c.
   const own = Math.sqrt(1 - relatedness * relatedness);
-  const weights = cluster.map((c) => {
-    const wc = shared[c]!;
-    const e = Float64Array.from({ length: features }, () => params.normal());
-    let p = 0;
-    for (let k = 0; k < features; k++) p += e[k]! * wc[k]!;
-    for (let k = 0; k < features; k++) e[k]! -= p * wc[k]!;
-    const norm = Math.hypot(...e);
-    return Float64Array.from(wc, (w, k) => relatedness * w + (norm > 0 ? (own * e[k]!) / norm : 0));
-  });
-  // The direction of each task in input space: U_c w_t.
-  const taskDirections = weights.map((w, i) => {
-    const out = new Float64Array(inputDim);
-    const base = cluster[i]! * features;
-    for (let k = 0; k < features; k++) for (let q = 0; q < inputDim; q++) out[q]! += w[k]! * directions[base + k]![q]!;
-    return out;
+  const taskDirections = cluster.map((c) => {
+    const u = clusterDirections[c]!;
+    const e = Float64Array.from({ length: inputDim }, () => params.normal());
+    const p = dot(e, u);
+    for (let q = 0; q < inputDim; q++) e[q]! -= p * u[q]!;
+    const eu = unit(e);
+    return Float64Array.from(u, (x, q) => relatedness * x + own * eu[q]!);
   });
   const make = (split: 'train' | 'test', n: number): ArrayDataset => {
     const random = new Random(`clusters-${split}:${seed}`);
@@ -121,14 +113,20 @@ export function syntheticClusters(args: SyntheticClustersArgs): { train: ArrayDa
       for (let q = 0; q < inputDim; q++) row[q] = random.normal();
       names.forEach((t, i) => {
         const u = taskDirections[i]!;
-        let y = 0;
-        for (let q = 0; q < inputDim; q++) y += u[q]! * row[q]!;
-        targets[t]!.values[r] = y + noiseStd * random.normal();
+        let p = 0;
+        for (let q = 0; q < inputDim; q++) p += u[q]! * row[q]!;
+        targets[t]!.values[r] = p + noiseStd * random.normal();
       });
     }
     return new ArrayDataset({ data: x, shape: [n, inputDim] }, targets, `synthetic clusters ${split} (${clusters.join('+')} tasks, seed ${seed})`);
   };
   return { train: make('train', trainSize), test: make('test', testSize), tasks: names };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let q = 0; q < a.length; q++) s += a[q]! * b[q]!;
+  return s;
 }
 
 function unit(v: Float64Array): Float64Array {

@@ -77,8 +77,8 @@ const clustersSchema = z
     /** Tasks per cluster (named a1, a2, …, b1, …). */
     clusters: z.array(positiveInt).nonempty().optional(),
     inputDim: positiveInt.optional(),
-    features: positiveInt.optional(),
     relatedness: z.number().min(0).max(1).optional(),
+    clusterSimilarity: z.number().min(0).lt(1).optional(),
     noiseStd: z.number().min(0).optional(),
     trainSize: positiveInt.optional(),
     testSize: positiveInt.optional(),
@@ -163,6 +163,32 @@ export const experimentSchema = z
       .strict(),
     /** Also train one single-task model per task with the same encoder and budget. */
     baselines: z.boolean().default(false),
+    /** Settings of `mtl group` and `mtl affinity` (see docs/grouping.md). */
+    grouping: z
+      .object({
+        method: z.enum(['exact', 'esa', 'hoa', 'tag', 'random']).optional(),
+        /** Inference budget, in full-size networks. */
+        budget: z.number().positive().optional(),
+        /** Cost of a half-size single-task network; false: none. */
+        halfCost: z.union([z.number().positive(), z.literal(false)]).optional(),
+        maxGroupSize: positiveInt.optional(),
+        /** The multi-task networks to try instead of every subset (exact and ESA). */
+        subsets: z.array(z.array(z.string()).nonempty()).optional(),
+        /** What a candidate is judged on: "loss" (validation loss) or "metric" (each task's main metric). */
+        criterion: z.enum(['loss', 'metric']).optional(),
+        /** ESA: the share of the epochs after which losses are read. */
+        earlyFraction: z.number().gt(0).max(1).optional(),
+        /** TAG: record affinity every this many steps. */
+        affinityEvery: positiveInt.optional(),
+        /** TAG: the score of a task alone ("last-resort" or a number). */
+        singletonScore: z.union([z.number(), z.literal('last-resort')]).optional(),
+        /** Validation share carved from the training data when the data section sets none (selection reads validation, reports test). */
+        validationFraction: rate.optional(),
+        /** Seed of the random baseline and the local search. */
+        seed: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import type { Batch } from '../data/dataset.js';
 import { MtlError } from '../errors.js';
@@ -11,6 +12,13 @@ import { snapshotRandom } from '../training/seededRandom.js';
 export interface AffinityRecorderOptions {
   /** Record on every this-many-th step (steps 0, k, 2k, …). TAG's default. @defaultValue 10 */
   every?: number;
+  /**
+   * Append every recording to this JSON-lines file (step, epoch, both matrices), so that a
+   * run resumed from a checkpoint keeps the recordings made before it was stopped.
+   */
+  file?: string;
+  /** Read the recordings already in `file`; those at or after the step training resumes from are dropped. @defaultValue false */
+  resume?: boolean;
 }
 
 /** Affinities averaged over a stretch of training. Matrices are source task by row, target task by column; null where never measured. */
@@ -32,6 +40,16 @@ export interface AffinityRecord extends AffinityMatrices {
   /** Per task pair, how many steps measured it (a task without labels in a batch is skipped there). */
   counts: number[][];
   epochs: Array<AffinityMatrices & { epoch: number }>;
+}
+
+/** One recording, as a line of the records file: matrices with null where a task had no label in the batch. */
+export interface AffinityMeasurement {
+  step: number;
+  epoch: number;
+  tasks: string[];
+  optimizer: string;
+  affinity: (number | null)[][];
+  cosine: (number | null)[][];
 }
 
 /**
@@ -63,10 +81,9 @@ export interface AffinityRecord extends AffinityMatrices {
  */
 export class AffinityRecorder {
   readonly every: number;
-  private tasks: string[] = [];
-  private optimizerType = '';
-  private total?: Accumulator;
-  private readonly perEpoch = new Map<number, Accumulator>();
+  private readonly file?: string;
+  private measurements: AffinityMeasurement[] = [];
+  private trimmed: boolean;
 
   constructor(options: AffinityRecorderOptions = {}) {
     const every = options.every ?? 10;
@@ -74,10 +91,21 @@ export class AffinityRecorder {
       throw new MtlError({ code: 'grouping.bad_option', path: 'affinity.every', expected: 'a positive whole number of steps', found: String(every) });
     }
     this.every = every;
+    this.file = options.file;
+    this.trimmed = !options.resume;
+    if (options.resume && this.file && existsSync(this.file)) this.measurements = readAffinityMeasurements(this.file);
+    else if (this.file) writeFileSync(this.file, '');
   }
 
   /** The hook for `FitArgs.beforeStep`. */
   readonly beforeStep = (context: StepContext): void => {
+    if (!this.trimmed) {
+      // The run resumed here: recordings from this step on are made again.
+      this.trimmed = true;
+      const kept = this.measurements.filter((m) => m.step < context.step);
+      if (kept.length !== this.measurements.length && this.file) writeFileSync(this.file, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+      this.measurements = kept;
+    }
     if (context.step % this.every !== 0) return;
     const { model } = context;
     if (model.sharedVariables.length === 0) {
@@ -89,70 +117,81 @@ export class AffinityRecorder {
         fix: 'record affinity with hard sharing (or another architecture that shares parameters)',
       });
     }
-    if (!this.total) {
-      this.tasks = model.tasks.map((t) => t.name);
-      this.optimizerType = context.optimizer.type;
-      this.total = new Accumulator(this.tasks.length);
-    }
-    const measured = measureAffinity(context);
-    this.total.add(measured);
-    let epoch = this.perEpoch.get(context.epoch);
-    if (!epoch) {
-      epoch = new Accumulator(this.tasks.length);
-      this.perEpoch.set(context.epoch, epoch);
-    }
-    epoch.add(measured);
+    const { affinity, cosine } = measureAffinity(context);
+    const toJson = (m: Float64Array[]) => m.map((row) => Array.from(row, (v) => (Number.isNaN(v) ? null : v)));
+    const record: AffinityMeasurement = {
+      step: context.step,
+      epoch: context.epoch,
+      tasks: model.tasks.map((t) => t.name),
+      optimizer: context.optimizer.type,
+      affinity: toJson(affinity),
+      cosine: toJson(cosine),
+    };
+    this.measurements.push(record);
+    if (this.file) appendFileSync(this.file, JSON.stringify(record) + '\n');
   };
+
+  /** Every recording so far, in step order. */
+  recordings(): readonly AffinityMeasurement[] {
+    return this.measurements;
+  }
 
   /** The averages so far (over training and per epoch). */
   result(): AffinityRecord {
-    const total = this.total ?? new Accumulator(0);
-    return {
-      tasks: [...this.tasks],
-      every: this.every,
-      optimizer: this.optimizerType,
-      ...total.means(),
-      counts: total.counts.map((row) => Array.from(row)),
-      epochs: [...this.perEpoch.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, acc]) => ({ epoch, ...acc.means() })),
-    };
+    return summarizeAffinity(this.measurements, this.every);
   }
 }
 
-/** One recording: Z and cosines (NaN where a task had no label in the batch). */
-interface Measurement {
-  affinity: Float64Array[];
-  cosine: Float64Array[];
-}
-
-class Accumulator {
-  records = 0;
-  readonly affinitySums: Float64Array[];
-  readonly cosineSums: Float64Array[];
-  readonly counts: Float64Array[];
-
-  constructor(readonly n: number) {
-    this.affinitySums = Array.from({ length: n }, () => new Float64Array(n));
-    this.cosineSums = Array.from({ length: n }, () => new Float64Array(n));
-    this.counts = Array.from({ length: n }, () => new Float64Array(n));
-  }
-
-  add(m: Measurement): void {
-    this.records++;
-    for (let i = 0; i < this.n; i++) {
-      for (let j = 0; j < this.n; j++) {
-        const z = m.affinity[i]![j]!;
-        if (Number.isNaN(z)) continue;
-        this.affinitySums[i]![j]! += z;
-        this.cosineSums[i]![j]! += m.cosine[i]![j]!;
-        this.counts[i]![j]! += 1;
-      }
+/** Read the recordings of a records file (skipping a torn last line). */
+export function readAffinityMeasurements(file: string): AffinityMeasurement[] {
+  const out: AffinityMeasurement[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as AffinityMeasurement);
+    } catch {
+      break;
     }
   }
+  return out;
+}
 
-  means(): AffinityMatrices {
-    const mean = (sums: Float64Array[]) => sums.map((row, i) => Array.from(row, (s, j) => (this.counts[i]![j]! > 0 ? s / this.counts[i]![j]! : null)));
-    return { records: this.records, affinity: mean(this.affinitySums), cosine: mean(this.cosineSums) };
-  }
+/** Average recordings over all of them and per epoch (null entries are skipped). */
+export function summarizeAffinity(measurements: readonly AffinityMeasurement[], every: number): AffinityRecord {
+  const tasks = measurements[0]?.tasks ?? [];
+  const n = tasks.length;
+  const average = (list: readonly AffinityMeasurement[]) => {
+    const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    const sums = { affinity: counts.map((r) => r.map(() => 0)), cosine: counts.map((r) => r.map(() => 0)) };
+    for (const m of list) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const z = m.affinity[i]![j];
+          if (z === null || z === undefined) continue;
+          sums.affinity[i]![j]! += z;
+          sums.cosine[i]![j]! += m.cosine[i]![j] ?? 0;
+          counts[i]![j]! += 1;
+        }
+      }
+    }
+    const mean = (s: number[][]) => s.map((row, i) => row.map((v, j) => (counts[i]![j]! > 0 ? v / counts[i]![j]! : null)));
+    return { records: list.length, affinity: mean(sums.affinity), cosine: mean(sums.cosine), counts };
+  };
+  const total = average(measurements);
+  const epochs = [...new Set(measurements.map((m) => m.epoch))].sort((a, b) => a - b);
+  return {
+    tasks: [...tasks],
+    every,
+    optimizer: measurements[0]?.optimizer ?? '',
+    records: total.records,
+    affinity: total.affinity,
+    cosine: total.cosine,
+    counts: total.counts,
+    epochs: epochs.map((epoch) => {
+      const { records, affinity, cosine } = average(measurements.filter((m) => m.epoch === epoch));
+      return { epoch, records, affinity, cosine };
+    }),
+  };
 }
 
 /** Per-task losses on the batch (NaN for a task with no label in it), from one forward pass. */
@@ -172,8 +211,8 @@ function optimizerSnapshot(optimizer: Optimizer, variables: readonly tf.Variable
   return { restore: () => optimizer.setState(state), dispose: () => {} };
 }
 
-/** One TAG recording on the step's batch; leaves model, optimizer and random stream as they were. */
-function measureAffinity(context: StepContext): Measurement {
+/** One TAG recording on the step's batch (NaN where a task has no label); leaves model, optimizer and random stream as they were. */
+function measureAffinity(context: StepContext): { affinity: Float64Array[]; cosine: Float64Array[] } {
   const { model, batch, optimizer, learningRate } = context;
   const tasks = model.tasks;
   const n = tasks.length;

@@ -27,21 +27,25 @@ test('synthetic clusters: names, shapes, reproducible; labels correlated within 
   const { train, test: held, tasks } = syntheticClusters({ seed: 1, testSize: 20000 });
   assert.deepEqual(tasks, ['a1', 'a2', 'a3', 'b1', 'b2', 'b3']);
   assert.deepEqual(train.taskNames, tasks);
-  assert.equal(train.size, 250);
+  assert.equal(train.size, 400);
   assert.deepEqual(train.inputShape, [32]);
   assert.deepEqual(syntheticClusters({ seed: 1, testSize: 20000 }).train.targets.a1!.values, train.targets.a1!.values);
   assert.notDeepEqual(syntheticClusters({ seed: 2 }).train.targets.a1!.values, train.targets.a1!.values);
   // A larger training set leaves the test set as it is.
   assert.deepEqual(syntheticClusters({ seed: 1, testSize: 20000, trainSize: 500 }).test.targets.b2!.values, held.targets.b2!.values);
   const y = (t: string) => held.targets[t]!.values;
-  // Each label: signal variance 1 plus noise variance 1.
+  // Each label: signal variance 1 plus noise variance 0.25.
   for (const t of tasks) {
     const v = y(t).reduce((s, x) => s + x * x, 0) / y(t).length;
-    assert.ok(Math.abs(v - 2) < 0.1, `${t}: variance ${v}`);
+    assert.ok(Math.abs(v - 1.25) < 0.06, `${t}: variance ${v}`);
   }
-  // Within a cluster the signals have cosine ≥ 2ρ² − 1 ≈ 0.8, so labels correlate ≥ 0.4 (half is noise); across 0.
-  for (const [a, b] of [['a1', 'a2'], ['a1', 'a3'], ['b2', 'b3']]) assert.ok(correlation(y(a!), y(b!)) > 0.38, `${a}~${b}`);
-  for (const [a, b] of [['a1', 'b1'], ['a2', 'b3'], ['a3', 'b2']]) assert.ok(Math.abs(correlation(y(a!), y(b!))) < 0.03, `${a}~${b}`);
+  // Within a cluster the signals have cosine ≥ 2ρ² − 1 ≈ 0.96, so labels correlate ≈ 0.98/1.25 ≈ 0.78;
+  // across clusters the signals have cosine κ·ρ² ≈ 0.49 (± the tasks' small random parts): labels correlate ≈ 0.39.
+  for (const [a, b] of [['a1', 'a2'], ['a1', 'a3'], ['b2', 'b3']]) assert.ok(Math.abs(correlation(y(a!), y(b!)) - 0.78) < 0.03, `${a}~${b}`);
+  for (const [a, b] of [['a1', 'b1'], ['a2', 'b3'], ['a3', 'b2']]) assert.ok(Math.abs(correlation(y(a!), y(b!)) - 0.39) < 0.07, `${a}~${b}`);
+  // Orthogonal clusters: correlated across only through the tasks' own small random parts.
+  const apart = syntheticClusters({ seed: 1, testSize: 20000, clusterSimilarity: 0 }).test;
+  assert.ok(Math.abs(correlation(apart.targets.a1!.values, apart.targets.b1!.values)) < 0.1);
   // relatedness 1: the tasks of a cluster have the same signal.
   const same = syntheticClusters({ seed: 3, relatedness: 1, noiseStd: 0, trainSize: 10, testSize: 10 });
   assert.deepEqual(same.train.targets.a1!.values, same.train.targets.a3!.values);
@@ -53,7 +57,8 @@ test('synthetic clusters: bad arguments are coded errors', () => {
   bad({ clusters: [] }, /clusters/);
   bad({ clusters: [2, 0] }, /clusters/);
   bad({ relatedness: 1.5 }, /relatedness/);
-  bad({ inputDim: 4 }, /inputDim/);
+  bad({ inputDim: 2 }, /inputDim/);
+  bad({ clusterSimilarity: 1 }, /clusterSimilarity/);
   bad({ trainSize: 0 }, /trainSize/);
   bad({ noiseStd: -1 }, /noiseStd/);
 });
