@@ -1,2 +1,0 @@
-import { analyseTransfer, formatTransferReport } from './src/grouping/negativeTransfer.ts';
-console.log(formatTransferReport(analyseTransfer(process.argv[2]!)));
