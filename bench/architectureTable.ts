@@ -1,15 +1,17 @@
 /**
  * The sharing-architecture results table: every architecture × balancing method × seed
- * on one or more image-pair benchmarks (MultiFashion, Multi-(Fashion+MNIST), …), each
- * multi-task run compared with single-task baselines trained with the same seed. Per
- * row: each task's main metric (×100) and Δm as mean ± std over seeds, the multi-task
- * model's parameter count and its training time per step.
+ * on one or more image-pair benchmarks (MultiFashion, Multi-(Fashion+MNIST), …), as one
+ * sweep per benchmark (src/sweep/), each multi-task run compared with the single-task
+ * networks of the same seed. Per row: each task's main metric (×100) and Δm as mean ±
+ * std over seeds, the multi-task model's parameter count and its training time per
+ * step; all read from the sweep folder's sweep.json.
  *
  *   node --import tsx bench/architectureTable.ts \
  *     --experiment examples/multifashion.yaml,examples/multi-fashion-mnist.yaml \
  *     [--architectures hard-sharing,soft-sharing,cross-stitch,mtan,mmoe,ple,adashare] \
  *     [--methods equal,pcgrad] [--gradient-mode parameters|representation] \
- *     [--seeds 0,1,2] [--epochs N] [--train-size N] [--out runs/arch-table]
+ *     [--seeds 0,1,2] [--epochs N] [--train-size N] [--out runs/arch-table] \
+ *     [--jobs N] [--threads N] [--queue redis://HOST:PORT] [--table-only]
  *
  * - Every architecture uses the experiment's encoder, heads and training settings
  *   (`model.options` are dropped: the architectures' defaults apply).
@@ -19,31 +21,29 @@
  * - Gradient methods run in their default gradient mode (`parameters` for PCGrad)
  *   unless --gradient-mode says otherwise.
  * - A combination the library refuses (AdaShare with the LeNet encoder, a gradient
- *   method on soft sharing, which has no shared parameters, …) is a row of "n/a" with
- *   the library's reason under the table, not a missing row.
- * - Step time: the training seconds of the multi-task run's epochs in metrics.jsonl
- *   (evaluation excluded) over its steps, averaged over seeds; for AdaShare these are
- *   the re-training steps of the chosen networks. Run time: the multi-task run's wall
- *   seconds, averaged over seeds, everything included (AdaShare's policy search, the
- *   per-epoch evaluation; a resumed run counts from its resumption). Both depend on
- *   the machine and on what else runs on it.
+ *   method on soft sharing, which has no shared parameters, …) is a failed trial of the
+ *   sweep: a row of "n/a" with the library's reason under the table.
+ * - Step time: the training milliseconds per step of the multi-task runs (evaluation
+ *   excluded; for AdaShare the re-training steps of the chosen networks), averaged over
+ *   seeds. Run time: the multi-task runs' wall seconds, everything included (AdaShare's
+ *   policy search, the per-epoch evaluation; a resumed run counts from its
+ *   resumption). Both depend on the machine and on what else runs on it, and trials
+ *   that train side by side (--jobs) share its cores.
  *
- * Runs live in `<out>/<experiment name>/<architecture>-<method>-s<seed>/` and
- * `…/baselines-s<seed>/`; finished runs are reused and a stopped run resumes from its
- * checkpoint, so the command can be stopped and started again. A folder that holds a
- * run of another configuration (other epochs or training size) is refused: pick
- * another --out.
+ * Sweeps live in `<out>/<experiment name>/`; finished trials are reused and a stopped
+ * trial resumes from its checkpoint (AdaShare's policy search included), so the command
+ * can be stopped and started again. A trial folder that holds a run of another
+ * configuration is refused: pick another --out.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
-import { MtlError } from '../src/errors.js';
-import { deltaM } from '../src/evaluation/deltaM.js';
-import { readExperiment, validateExperiment, type ExperimentConfig } from '../src/experiment/config.js';
-import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
-import { SEARCH_CHECKPOINT_DIR, hasSearchCheckpoint } from '../src/training/adashareTraining.js';
-import { formatMeanStd, meanStd } from './meanStd.js';
+import { readExperiment } from '../src/experiment/config.js';
+import { runSweep } from '../src/sweep/runSweep.js';
+import type { SweepRow } from '../src/sweep/sweepTable.js';
+import { localPool } from '../src/trials/localPool.js';
+import { queueRunner } from '../src/trials/queueRunner.js';
+import type { TrialRunner } from '../src/trials/runner.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,193 +55,98 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     'train-size': { type: 'string' },
     out: { type: 'string', default: join('runs', 'arch-table') },
+    jobs: { type: 'string' },
+    threads: { type: 'string' },
+    queue: { type: 'string' },
+    'table-only': { type: 'boolean' },
   },
 });
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+const count = (name: 'epochs' | 'train-size' | 'jobs' | 'threads'): number | undefined => {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`architectureTable: --${name} must be a positive integer, found "${raw}"`);
+  return n;
+};
 const experiments = list(values.experiment!);
 const architectures = list(values.architectures!);
 const methods = list(values.methods!);
 const seeds = list(values.seeds!).map(Number);
-const epochs = values.epochs ? Number(values.epochs) : undefined;
-const trainSize = values['train-size'] ? Number(values['train-size']) : undefined;
+const epochs = count('epochs');
+const trainSize = count('train-size');
 const gradientMode = values['gradient-mode'];
 if (gradientMode !== undefined && gradientMode !== 'parameters' && gradientMode !== 'representation') {
   throw new Error(`architectureTable: --gradient-mode must be "parameters" or "representation", found "${gradientMode}"`);
 }
-const quiet = { progress: false, log: () => {} };
-
-/** The experiment with this table's overrides: seed, epochs, training size, no baselines. */
-function variant(base: ExperimentConfig, seed: number, changes: Partial<ExperimentConfig>): ExperimentConfig {
-  if (trainSize !== undefined && base.data.source === 'csv') {
-    throw new Error('architectureTable: --train-size needs a data source with trainSize (image pairs or synthetic), not csv');
-  }
-  const data = { ...base.data, ...(trainSize !== undefined ? { trainSize } : {}) };
-  return validateExperiment(
-    {
-      ...base,
-      seed,
-      data,
-      training: { ...base.training, ...(epochs !== undefined ? { epochs } : {}) },
-      baselines: false,
-      ...changes,
-    },
-    'architectureTable',
-  );
+const jobs = count('jobs');
+const threads = count('threads');
+let runner: TrialRunner | undefined;
+if (!values['table-only']) {
+  if (values.queue) runner = queueRunner({ url: values.queue, where: '--queue' });
+  else runner = localPool({ backend: (await selectBackend(undefined, { log: (l) => console.error(l) })).name, ...(jobs ? { jobs } : {}), ...(threads ? { threads } : {}) });
 }
 
-/** Refuse to mix runs of two configurations in one folder. */
-function checkFolder(dir: string, config: ExperimentConfig): void {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) return;
-  const busy = existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'summary.json')) || existsSync(join(dir, 'refused.json'));
-  if (busy && readFileSync(path, 'utf8') !== JSON.stringify(config, null, 2) + '\n') {
-    throw new Error(`architectureTable: ${dir} holds a run of another configuration; use another --out or remove that folder`);
-  }
-}
-
-type Outcome = { summary: RunSummary; stepMs: number } | { refused: string };
-
-/** Train (or reuse, or resume) one multi-task run; a refusal by the library is an outcome, not a crash. */
-async function multiTaskRun(config: ExperimentConfig, dir: string): Promise<Outcome> {
-  checkFolder(dir, config);
-  const refusedPath = join(dir, 'refused.json');
-  if (existsSync(refusedPath)) return { refused: (JSON.parse(readFileSync(refusedPath, 'utf8')) as { reason: string }).reason };
-  let summary = readSummary(dir);
-  if (!summary?.multiTask) {
-    try {
-      // A run stopped in AdaShare's policy search (or after it) resumes from the search's checkpoint.
-      const resume = existsSync(join(dir, 'checkpoint')) || hasSearchCheckpoint(join(dir, SEARCH_CHECKPOINT_DIR));
-      summary = await runExperiment(config, { runDir: dir, resume, ...quiet, baselines: false });
-    } catch (error) {
-      if (!(error instanceof MtlError)) throw error;
-      const reason = `[${error.code}] ${error.message}`;
-      writeFileSync(refusedPath, JSON.stringify({ reason }, null, 2) + '\n');
-      return { refused: reason };
-    }
-  }
-  return { summary, stepMs: trainingMsPerStep(dir) };
-}
-
-/** Training milliseconds per step of a run folder, from the epoch records of metrics.jsonl (evaluation excluded). */
-function trainingMsPerStep(dir: string): number {
-  let seconds = 0;
-  let steps = 0;
-  let previous = 0;
-  for (const line of readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const record = JSON.parse(line) as { type: string; step: number; seconds: number };
-    if (record.type !== 'epoch') continue;
-    seconds += record.seconds;
-    steps += record.step - previous;
-    previous = record.step;
-  }
-  return steps > 0 ? (1000 * seconds) / steps : NaN;
-}
-
-const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
-/** One count, or "min–max" when the seeds' models differ in size. */
+const fmt = (m: { mean: number; std: number; values: number[] } | undefined, scale = 1) =>
+  !m ? 'n/a' : m.values.length > 1 ? `${(scale * m.mean).toFixed(2)} ± ${(scale * m.std).toFixed(2)}` : (scale * m.mean).toFixed(2);
+/** One count, or "min–max" when the seeds' models differ in size (AdaShare's depends on its learned policy). */
 const parameterRange = (counts: number[]) => {
   const low = Math.min(...counts);
   const high = Math.max(...counts);
   return low === high ? `${low}` : `${low}–${high}`;
 };
-const mainMetric = (e: { metrics: Record<string, number> }) => Object.values(e.metrics)[0]!;
 
-await selectBackend();
 for (const path of experiments) {
   const base = readExperiment(path);
-  const folder = join(values.out!, base.name);
+  if (trainSize !== undefined && base.data.source === 'csv') throw new Error('architectureTable: --train-size needs a data source with trainSize (image pairs or synthetic), not csv');
   const tasks = base.tasks.map((t) => t.name);
-
-  const baselines = new Map<number, RunSummary>();
-  for (const seed of seeds) {
-    const dir = join(folder, `baselines-s${seed}`);
-    // The single-task network: the experiment's encoder and one head (hard sharing with one task).
-    const config = variant(base, seed, { model: { architecture: 'hard-sharing', encoder: base.model.encoder }, weighting: { method: 'equal' } });
-    checkFolder(dir, config);
-    const done = readSummary(dir);
-    const complete = done?.singleTask && tasks.every((t) => done.singleTask![t]);
-    baselines.set(seed, complete ? done : await runBaselines(config, { runDir: dir, resume: existsSync(dir), ...quiet }));
-    console.error(`${base.name}: baselines seed ${seed} done`);
-  }
-
-  const rows: string[] = [];
+  const set: Record<string, unknown[]> = {
+    'model.architecture': architectures,
+    'weighting.method': methods,
+    // The architectures' defaults apply.
+    ...(base.model.options ? { 'model.options': [null] } : {}),
+    ...(gradientMode ? { 'weighting.gradientMode': [gradientMode] } : {}),
+    ...(epochs !== undefined ? { 'training.epochs': [epochs] } : {}),
+    ...(trainSize !== undefined ? { 'data.trainSize': [trainSize] } : {}),
+  };
+  const sweep = await runSweep(base, {
+    set,
+    seeds,
+    sweepDir: join(values.out!, base.name),
+    tableOnly: Boolean(values['table-only']),
+    ...(runner ? { runner } : {}),
+    onProgress: (event) => {
+      if (event.type === 'result') {
+        const r = event.result;
+        console.error(`${base.name} [${event.finished}/${event.total}] ${r.id}: ${r.status === 'done' ? `done in ${r.seconds.toFixed(0)} s` : `failed [${r.error?.code}]`}`);
+      }
+    },
+  });
+  const mainMetric = (task: string) => sweep.table.columns.find((c) => c.task === task)!.metric;
+  const rowOf = (architecture: string, method: string): SweepRow =>
+    sweep.table.rows.find((r) => r.overrides['model.architecture'] === architecture && r.overrides['weighting.method'] === method)!;
   const notes: string[] = [];
-  let effectiveEpochs = epochs ?? base.training.epochs;
-  for (const architecture of architectures) {
-    for (const method of methods) {
-      const metric: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
-      const deltas: number[] = [];
-      const stepMs: number[] = [];
-      const runSeconds: number[] = [];
-      // Per seed: AdaShare's count depends on its learned policy (per-path batch norm).
-      const parameters: number[] = [];
-      let refused: string | undefined;
-      for (const seed of seeds) {
-        const dir = join(folder, `${architecture}-${method}-s${seed}`);
-        let config: ExperimentConfig;
-        try {
-          config = variant(base, seed, {
-            name: `${base.name}-${architecture}-${method}-s${seed}`,
-            model: { architecture, encoder: base.model.encoder },
-            weighting: { method, ...(gradientMode ? { gradientMode: gradientMode as 'parameters' | 'representation' } : {}) },
-          });
-        } catch (error) {
-          if (!(error instanceof MtlError)) throw error;
-          refused = `[${error.code}] ${error.message}`;
-          break;
-        }
-        const outcome = await multiTaskRun(config, dir);
-        if ('refused' in outcome) {
-          refused = outcome.refused;
-          console.error(`${base.name}: ${architecture} + ${method}: refused: ${refused}`);
-          break;
-        }
-        const { summary } = outcome;
-        const b = baselines.get(seed)!.singleTask!;
-        deltas.push(
-          deltaM(
-            tasks.flatMap((t) =>
-              Object.entries(summary.multiTask!.evaluation[t]!.metrics).map(([m, v]) => ({
-                task: t,
-                metric: m,
-                direction: (['mse', 'rmse', 'mae'].includes(m) ? 'lower' : 'higher') as 'lower' | 'higher',
-                multiTask: v,
-                singleTask: b[t]!.evaluation.metrics[m]!,
-              })),
-            ),
-          ),
-        );
-        for (const t of tasks) metric[t]!.push(mainMetric(summary.multiTask!.evaluation[t]!));
-        parameters.push(summary.multiTask!.parameters);
-        stepMs.push(outcome.stepMs);
-        runSeconds.push(summary.multiTask!.seconds);
-        effectiveEpochs = summary.multiTask!.epochs;
-        console.error(
-          `${base.name}: ${architecture} + ${method} seed ${seed}: ${tasks.map((t) => `${t} ${(100 * metric[t]!.at(-1)!).toFixed(2)}`).join(', ')}, Δm ${deltas.at(-1)!.toFixed(2)}%, ${outcome.stepMs.toFixed(1)} ms/step`,
-        );
+  const rows = architectures.flatMap((architecture) =>
+    methods.map((method) => {
+      const row = rowOf(architecture, method);
+      if (row.seeds.length === 0) {
+        const e = row.failed[0]!.error;
+        const reason = `[${e.code}] ${e.message || `${e.path}: expected ${e.expected}, found ${e.found}`}`;
+        if (!notes.includes(reason)) notes.push(reason);
+        const mark = `n/a (${notes.indexOf(reason) + 1})`;
+        return `| ${architecture} | ${method} | ${tasks.map(() => mark).join(' | ')} | ${mark} | — | — | — |`;
       }
-      if (refused !== undefined) {
-        if (!notes.includes(refused)) notes.push(refused);
-        const mark = `n/a (${notes.indexOf(refused) + 1})`;
-        rows.push(`| ${architecture} | ${method} | ${tasks.map(() => mark).join(' | ')} | ${mark} | — | — | — |`);
-      } else {
-        rows.push(
-          `| ${architecture} | ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} | ${parameterRange(parameters)} | ${meanStd(stepMs).mean.toFixed(1)} | ${meanStd(runSeconds).mean.toFixed(0)} |`,
-        );
-      }
-    }
-  }
-  const single = tasks.map((t) => fmt(seeds.map((s) => mainMetric(baselines.get(s)!.singleTask![t]!.evaluation)), 100));
-  const singleParameters = tasks.reduce((s, t) => s + baselines.get(seeds[0]!)!.singleTask![t]!.parameters, 0);
-  const mainMetricName = Object.keys(baselines.get(seeds[0]!)!.singleTask![tasks[0]!]!.evaluation.metrics)[0];
+      return `| ${architecture} | ${method} | ${tasks.map((t) => fmt(row.metrics[t]?.[mainMetric(t)], 100)).join(' | ')} | ${fmt(row.deltaM)} | ${parameterRange(row.parameters)} | ${row.msPerStep ? row.msPerStep.mean.toFixed(1) : '—'} | ${row.seconds ? row.seconds.mean.toFixed(0) : '—'} |`;
+    }),
+  );
+  const single = sweep.table.singleTask[0]!;
   const lines = [
-    `\n${base.name}${trainSize !== undefined ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${effectiveEpochs} epoch(s), ` +
+    `\n${base.name}${trainSize !== undefined ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epoch(s), ` +
       `encoder ${base.model.encoder.type}${gradientMode ? `, gradient mode ${gradientMode}` : ", each method's default gradient mode"}; ` +
-      `${mainMetricName} ×100, Δm in % against single-task baselines of the same seed (lower is better); step time: training ms per step; run time: wall seconds of the whole multi-task run\n`,
+      `${mainMetric(tasks[0]!)} ×100, Δm in % against single-task baselines of the same seed (lower is better); step time: training ms per step; run time: wall seconds of the whole multi-task run; from ${join(sweep.sweepDir, 'sweep.json')}\n`,
     `| architecture | method | ${tasks.join(' | ')} | Δm | parameters | ms/step | run s |`,
     `| --- | --- | ${tasks.map(() => '---').join(' | ')} | --- | --- | --- | --- |`,
-    `| single-task (${tasks.length} networks) | — | ${single.join(' | ')} | 0 | ${singleParameters} | — | — |`,
+    `| single-task (${tasks.length} networks) | — | ${tasks.map((t) => fmt(single.metrics[t]?.[mainMetric(t)], 100)).join(' | ')} | 0 | ${single.parameters.length > 0 ? parameterRange(single.parameters) : '—'} | — | — |`,
     ...rows,
   ];
   if (notes.length > 0) lines.push('', ...notes.map((n, i) => `(${i + 1}) ${n}`));

@@ -1,25 +1,36 @@
 /**
- * The task-balancing results table: every method × seeds on one benchmark, each
- * multi-task run compared with single-task baselines trained with the same seed, as
- * mean ± std of each task's main metric and of Δm (lower is better).
+ * The task-balancing results table: every method × seeds on one benchmark, as a sweep
+ * (src/sweep/): each multi-task run compared with the single-task networks of the same
+ * seed, as mean ± std of each task's main metric (×100) and of Δm (in %, lower is
+ * better). The table is read from the sweep folder's sweep.json.
  *
  *   node --import tsx bench/methodTable.ts --experiment examples/multimnist.yaml \
- *     --methods equal,mgda,pcgrad --seeds 0,1,2 [--epochs N] [--train-size N] [--out DIR]
+ *     --methods equal,mgda,pcgrad --seeds 0,1,2 [--epochs N] [--train-size N] [--out DIR] \
+ *     [--jobs N] [--threads N] [--queue redis://HOST:PORT] [--table-only] [--markdown FILE]
  *
- * A method may carry options after `+` (`--methods graddrop,graddrop+keepGradientNorm=false`).
+ * A method may carry options after `+`, each `key=value` with the value read as JSON
+ * where it parses, a dotted key for a nested option (`static+weights.right=0.5`,
+ * `graddrop+keepGradientNorm=false`); the entry is also the row's label.
  *
- * Runs already finished in the output folder are reused, so the command can be
- * stopped and started again. Prints a Markdown table. The default folder is
- * runs/table-<experiment name>, with -e<N> / -n<N> appended when --epochs /
- * --train-size shrink the budget, so runs of different budgets never mix.
+ * Trials run in parallel (--jobs, default every core; or --queue for `mtl worker`s);
+ * finished ones are reused and interrupted ones resume, so the command can be stopped
+ * and started again. --table-only prints the table of the trials finished so far (the
+ * README's tables are regenerated that way from their sweep folders) and --markdown
+ * also writes it to a file. The default folder is runs/table-<experiment name>, with
+ * -e<N> / -n<N> appended when --epochs / --train-size shrink the budget.
  */
-import { existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
-import { readExperiment } from '../src/experiment/config.js';
-import { readSummary, runBaselines, runExperiment, type RunSummary } from '../src/experiment/runExperiment.js';
-import { formatMeanStd } from './meanStd.js';
+import { readExperiment, type ExperimentConfig } from '../src/experiment/config.js';
+import { runSweep } from '../src/sweep/runSweep.js';
+import type { SweepRow } from '../src/sweep/sweepTable.js';
+import { localPool } from '../src/trials/localPool.js';
+import type { Overrides } from '../src/trials/overrides.js';
+import { queueRunner } from '../src/trials/queueRunner.js';
+import type { TrialEvent } from '../src/trials/runner.js';
+import { canonicalOverrides } from '../src/trials/trialId.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,41 +40,22 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     'train-size': { type: 'string' },
     out: { type: 'string' },
+    jobs: { type: 'string' },
+    threads: { type: 'string' },
+    queue: { type: 'string' },
+    'table-only': { type: 'boolean' },
+    markdown: { type: 'string' },
   },
 });
-await selectBackend();
-const base = readExperiment(values.experiment!);
-const methods = values.methods!.split(',');
-const seeds = values.seeds!.split(',').map(Number);
-const epochs = values.epochs ? Number(values.epochs) : undefined;
-const trainSize = values['train-size'] ? Number(values['train-size']) : undefined;
-if (trainSize !== undefined) {
-  if (!Number.isInteger(trainSize) || trainSize <= 0) throw new Error(`methodTable: --train-size must be a positive integer, found "${values['train-size']}"`);
-  if (base.data.source === 'csv') throw new Error('methodTable: --train-size needs a data source with trainSize (image pairs or synthetic), not csv');
-  base.data = { ...base.data, trainSize } as typeof base.data;
-}
-const out = values.out ?? join('runs', `table-${base.name}${epochs ? `-e${epochs}` : ''}${trainSize ? `-n${trainSize}` : ''}`);
-const quiet = { progress: false, log: () => {} };
-
-const baselines = new Map<number, RunSummary>();
-for (const seed of seeds) {
-  const dir = join(out, `baselines-s${seed}`);
-  const done = readSummary(dir);
-  const config = { ...base, seed, baselines: false };
-  baselines.set(seed, done?.singleTask && Object.keys(done.singleTask).length === base.tasks.length ? done : await runBaselines(config, { runDir: dir, resume: existsSync(dir), ...(epochs ? { epochs } : {}), ...quiet }));
-  console.error(`baselines seed ${seed} done`);
-}
 
 /**
- * A --methods entry: a method name, optionally with options after `+`, each `key=value`
- * with the value read as JSON where it parses (`graddrop+keepGradientNorm=false`), a
- * dotted key for a nested option (`static+weights.right=0.5`); the entry is also the
- * row's label and the run folder's name.
+ * A --methods entry as a configuration: the method, and each option after `+` as a
+ * `weighting.options.<key>` override (`static+weights.right=0.5` →
+ * `{ 'weighting.method': 'static', 'weighting.options.weights.right': 0.5 }`).
  */
-function weightingOf(entry: string): { method: string; options?: Record<string, unknown> } {
+function methodConfiguration(entry: string): Overrides {
   const [method, ...pairs] = entry.split('+');
-  if (pairs.length === 0) return { method: method! };
-  const options: Record<string, unknown> = {};
+  const overrides: Record<string, unknown> = { 'weighting.method': method };
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new Error(`methodTable: option "${pair}" of "${entry}" is not key=value (e.g. graddrop+leak=0.5)`);
@@ -74,46 +66,75 @@ function weightingOf(entry: string): { method: string; options?: Record<string, 
     } catch {
       // a plain string
     }
-    // A dotted key sets a nested option: static+weights.right=0.5 → { weights: { right: 0.5 } }.
-    const path = pair.slice(0, at).split('.');
-    let target = options;
-    for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
-    target[path.at(-1)!] = value;
+    overrides[`weighting.options.${pair.slice(0, at)}`] = value;
   }
-  return { method: method!, options };
+  return overrides;
 }
 
-const tasks = base.tasks.map((t) => t.name);
-const rows: string[] = [];
-const fmt = (xs: number[], scale = 1) => formatMeanStd(xs, { scale });
-for (const method of methods) {
-  const metric: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
-  const deltas: number[] = [];
-  for (const seed of seeds) {
-    const dir = join(out, `${method}-s${seed}`);
-    let summary = existsSync(join(dir, 'summary.json')) ? readSummary(dir) : undefined;
-    if (!summary?.multiTask) {
-      const config = { ...base, seed, baselines: false, name: `${base.name}-${method}-s${seed}`, weighting: weightingOf(method) };
-      // A run stopped part-way has a checkpoint: continue it rather than fail on the existing folder.
-      summary = await runExperiment(config, { runDir: dir, resume: existsSync(join(dir, 'checkpoint')), ...(epochs ? { epochs } : {}), ...quiet, baselines: false });
-    }
-    // Δm against this seed's single-task baselines.
-    const { deltaM } = await import('../src/evaluation/deltaM.js');
-    const b = baselines.get(seed)!.singleTask!;
-    const comparisons = tasks.flatMap((t) =>
-      Object.entries(summary!.multiTask!.evaluation[t]!.metrics).map(([m, v]) => ({
-        task: t, metric: m, direction: (['mse', 'rmse', 'mae'].includes(m) ? 'lower' : 'higher') as 'lower' | 'higher', multiTask: v, singleTask: b[t]!.evaluation.metrics[m]!,
-      })),
-    );
-    deltas.push(deltaM(comparisons));
-    for (const t of tasks) metric[t]!.push(Object.values(summary.multiTask!.evaluation[t]!.metrics)[0]!);
-    console.error(`${method} seed ${seed}: Δm ${deltas[deltas.length - 1]!.toFixed(2)}%`);
-  }
-  rows.push(`| ${method} | ${tasks.map((t) => fmt(metric[t]!, 100)).join(' | ')} | ${fmt(deltas)} |`);
+const count = (name: string): number | undefined => {
+  const raw = values[name as 'jobs'];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`methodTable: --${name} must be a positive integer, found "${raw}"`);
+  return n;
+};
+
+const base: ExperimentConfig = readExperiment(values.experiment!);
+const entries = values.methods!.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+const seeds = values.seeds!.split(',').map(Number);
+const epochs = count('epochs');
+const trainSize = count('train-size');
+if (trainSize !== undefined && base.data.source === 'csv') throw new Error('methodTable: --train-size needs a data source with trainSize (image pairs or synthetic), not csv');
+const out = values.out ?? join('runs', `table-${base.name}${epochs ? `-e${epochs}` : ''}${trainSize ? `-n${trainSize}` : ''}`);
+const jobs = count('jobs');
+const threads = count('threads');
+
+const set: Record<string, unknown[]> = {
+  ...(epochs !== undefined ? { 'training.epochs': [epochs] } : {}),
+  ...(trainSize !== undefined ? { 'data.trainSize': [trainSize] } : {}),
+};
+const configurations = entries.map(methodConfiguration);
+let runner;
+if (!values['table-only']) {
+  if (values.queue) runner = queueRunner({ url: values.queue, where: '--queue' });
+  else runner = localPool({ backend: (await selectBackend(undefined, { log: (l) => console.error(l) })).name, ...(jobs ? { jobs } : {}), ...(threads ? { threads } : {}) });
 }
-const single = tasks.map((t) => fmt(seeds.map((s) => Object.values(baselines.get(s)!.singleTask![t]!.evaluation.metrics)[0]!), 100));
-console.log(`\n${base.name}${trainSize ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epochs; main metric ×100, Δm in % (lower is better)\n`);
-console.log(`| method | ${tasks.join(' | ')} | Δm |`);
-console.log(`| --- | ${tasks.map(() => '---').join(' | ')} | --- |`);
-console.log(`| single-task | ${single.join(' | ')} | 0 |`);
-for (const r of rows) console.log(r);
+const started = Date.now();
+const progress = (event: TrialEvent) => {
+  if (event.type === 'plan') console.error(`${event.runner}; ${event.reused} of ${event.total} trials finished before`);
+  if (event.type === 'result') {
+    const r = event.result;
+    console.error(`[${event.finished}/${event.total}] ${r.id}: ${r.status === 'done' ? `done in ${r.seconds.toFixed(0)} s` : `FAILED [${r.error?.code}] ${r.error?.found}`}`);
+  }
+};
+const sweep = await runSweep(base, { set, seeds, configurations, sweepDir: out, tableOnly: Boolean(values['table-only']), ...(runner ? { runner } : {}), onProgress: progress });
+if (!values['table-only']) console.error(`sweep finished in ${((Date.now() - started) / 60000).toFixed(1)} minutes (${sweep.runner})`);
+
+// The rows in the order of --methods, labelled by their entries; each task's main metric (its first) ×100.
+const byConfiguration = new Map(sweep.table.rows.map((r) => [canonicalOverrides(withoutFixed(r.overrides)), r]));
+function withoutFixed(overrides: Overrides): Overrides {
+  return Object.fromEntries(Object.entries(overrides).filter(([k]) => !(k in set)));
+}
+const tasks = base.tasks.map((t) => t.name);
+const mainMetric = (task: string) => sweep.table.columns.find((c) => c.task === task)!.metric;
+const figure = (row: SweepRow, task: string) => {
+  const m = row.metrics[task]?.[mainMetric(task)];
+  if (!m) return 'n/a';
+  return m.values.length > 1 ? `${(100 * m.mean).toFixed(2)} ± ${(100 * m.std).toFixed(2)}` : (100 * m.mean).toFixed(2);
+};
+const delta = (row: SweepRow) => (row.deltaM ? (row.deltaM.values.length > 1 ? `${row.deltaM.mean.toFixed(2)} ± ${row.deltaM.std.toFixed(2)}` : row.deltaM.mean.toFixed(2)) : 'n/a');
+const single = sweep.table.singleTask[0]!;
+const lines = [
+  `${base.name}${trainSize ? ` (first ${trainSize} training examples)` : ''}, ${seeds.length} seed(s) (${seeds.join(', ')}), ${epochs ?? base.training.epochs} epochs; main metric ×100, Δm in % (lower is better); from ${join(out, 'sweep.json')}`,
+  '',
+  `| method | ${tasks.join(' | ')} | Δm |`,
+  `| --- | ${tasks.map(() => '---').join(' | ')} | --- |`,
+  `| single-task | ${tasks.map((t) => figure(single, t)).join(' | ')} | 0 |`,
+  ...entries.map((entry, i) => {
+    const row = byConfiguration.get(canonicalOverrides(configurations[i]!))!;
+    const failed = row.failed.length > 0 ? ` (${row.seeds.length} of ${row.seeds.length + row.failed.length} seeds: ${[...new Set(row.failed.map((f) => f.error.code))].join(', ')})` : '';
+    return `| ${entry}${failed} | ${tasks.map((t) => figure(row, t)).join(' | ')} | ${delta(row)} |`;
+  }),
+];
+console.log('\n' + lines.join('\n'));
+if (values.markdown) writeFileSync(values.markdown, lines.slice(2).join('\n') + '\n');

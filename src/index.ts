@@ -58,6 +58,21 @@ export { validateExperiment, readExperiment, type ExperimentConfig, type Experim
 export { runExperiment, runBaselines, formatSummary, type RunSummary } from './experiment/runExperiment.js';
 export { evaluateRun } from './experiment/evaluateRun.js';
 
+export { defineTrial, defineTrials, singleTaskTrial, type Trial, type DefineTrialOptions } from './trials/trial.js';
+export { trialId } from './trials/trialId.js';
+export type { Overrides } from './trials/overrides.js';
+export type { TrialResult, TrialError } from './trials/trialResult.js';
+export type { TrialRunner, TrialTask, TrialEvent, RunnerContext } from './trials/runner.js';
+export { runTrials, type RunTrialsOptions } from './trials/runTrials.js';
+export { localPool, type LocalPoolOptions } from './trials/localPool.js';
+export { queueRunner, type QueueRunnerOptions } from './trials/queueRunner.js';
+export { startQueueWorker, type QueueWorkerOptions, type QueueWorkerHandle } from './trials/queueWorker.js';
+export { dataFingerprint } from './trials/dataFingerprint.js';
+export { runSweep, readSweep, type SweepOptions, type SweepFile } from './sweep/runSweep.js';
+export { sweepTable, formatSweepTable, type SweepTable, type SweepRow } from './sweep/sweepTable.js';
+export { planSweep, type SweepPlan } from './sweep/sweepPlan.js';
+export { resolveGrid, type SweepGrid } from './sweep/sweepGrid.js';
+
 // Task grouping (Standley et al. 2020; TAG, Fifty et al. 2021) and negative transfer: docs/grouping.md.
 export { standleyCandidates, pairCandidates, candidateId, type Candidate, type CandidateOptions, type NetworkSize } from './grouping/candidates.js';
 export { normalizeTable, checkTable, type LossTable, type ScoredCandidate, type NormalizeOptions } from './grouping/lossTable.js';

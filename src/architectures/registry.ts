@@ -60,6 +60,57 @@ export interface BuildArchitectureArgs {
  * const model = buildArchitecture('mmoe', { tasks, inputShape: [16], encoder: { type: 'mlp', hidden: [16] }, options: { experts: 8 } });
  */
 export function buildArchitecture(name: string, args: BuildArchitectureArgs): MultiTaskModel {
+  const resolved = resolveArchitecture(name, args.options, args.encoder);
+  const { tasks, inputShape, encoder } = args;
+  const staged = encoder as EncoderSpec | EncoderStages;
+  switch (resolved.architecture) {
+    case 'hard-sharing':
+      return hardSharing({ tasks, inputShape, encoder });
+    case 'soft-sharing':
+      return softSharing({ tasks, inputShape, encoder: staged, strength: resolved.strength });
+    case 'cross-stitch':
+      return crossStitch({ tasks, inputShape, encoder: staged, selfWeight: resolved.selfWeight });
+    case 'mtan':
+      return mtan({ tasks, inputShape, encoder: staged });
+    case 'mmoe':
+      return mmoe({ tasks, inputShape, encoder: staged, experts: resolved.experts });
+    case 'ple':
+      return ple({
+        tasks,
+        inputShape,
+        encoder: staged,
+        ...(resolved.levels !== undefined ? { levels: resolved.levels } : {}),
+        sharedExperts: resolved.sharedExperts,
+        taskExperts: resolved.taskExperts,
+      });
+    case 'adashare':
+      return adaShare({
+        tasks,
+        inputShape,
+        encoder: encoder as EncoderSpec,
+        sparsityWeight: resolved.sparsityWeight,
+        sharingWeight: resolved.sharingWeight,
+        temperature: resolved.temperature,
+        hardSampling: resolved.hardSampling,
+      });
+  }
+}
+
+/** An architecture name with its options checked and defaults filled in (see {@link buildArchitecture}). */
+export type ResolvedArchitecture =
+  | { architecture: 'hard-sharing' | 'mtan' }
+  | { architecture: 'soft-sharing'; strength: number }
+  | { architecture: 'cross-stitch'; selfWeight: number }
+  | { architecture: 'mmoe'; experts: number }
+  | { architecture: 'ple'; levels?: number; sharedExperts: number; taskExperts: number }
+  | { architecture: 'adashare'; sparsityWeight: number; sharingWeight: number; temperature: number; hardSampling: boolean };
+
+/**
+ * Check an architecture's name, option keys and option values (and, where given, that
+ * the encoder suits it) without building anything, so an experiment is refused before
+ * its data is read. {@link buildArchitecture} builds from what this returns.
+ */
+export function resolveArchitecture(name: string, rawOptions?: ArchitectureOptions, encoder?: BuildArchitectureArgs['encoder']): ResolvedArchitecture {
   if (!(ARCHITECTURES as readonly string[]).includes(name)) {
     const near = typeof name === 'string' ? closest(name, ARCHITECTURES) : undefined;
     throw new MtlError({
@@ -71,38 +122,33 @@ export function buildArchitecture(name: string, args: BuildArchitectureArgs): Mu
     });
   }
   const architecture = name as ArchitectureName;
-  const options = args.options ?? {};
+  const options = rawOptions ?? {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new MtlError({ code: 'model.bad_option', path: 'model.options', expected: 'an object of options', found: describeValue(options) });
   }
   checkOptionKeys(architecture, options, ARCHITECTURE_OPTIONS[architecture]);
-  const { tasks, inputShape, encoder } = args;
-  const staged = encoder as EncoderSpec | EncoderStages;
   switch (architecture) {
     case 'hard-sharing':
-      return hardSharing({ tasks, inputShape, encoder });
-    case 'soft-sharing':
-      return softSharing({ tasks, inputShape, encoder: staged, strength: numberOption(architecture, options, 'strength', 1e-3, { min: 0 }) });
-    case 'cross-stitch':
-      return crossStitch({ tasks, inputShape, encoder: staged, selfWeight: numberOption(architecture, options, 'selfWeight', 0.9, { min: 0, max: 1 }) });
     case 'mtan':
-      return mtan({ tasks, inputShape, encoder: staged });
+      return { architecture };
+    case 'soft-sharing':
+      return { architecture, strength: numberOption(architecture, options, 'strength', 1e-3, { min: 0 }) };
+    case 'cross-stitch':
+      return { architecture, selfWeight: numberOption(architecture, options, 'selfWeight', 0.9, { min: 0, max: 1 }) };
     case 'mmoe':
-      return mmoe({ tasks, inputShape, encoder: staged, experts: numberOption(architecture, options, 'experts', 4, { min: 1, integer: true }) });
+      return { architecture, experts: numberOption(architecture, options, 'experts', 4, { min: 1, integer: true }) };
     case 'ple': {
       const levels = options.levels === undefined ? undefined : numberOption(architecture, options, 'levels', 1, { min: 1, integer: true });
-      return ple({
-        tasks,
-        inputShape,
-        encoder: staged,
+      return {
+        architecture,
         ...(levels !== undefined ? { levels } : {}),
         sharedExperts: numberOption(architecture, options, 'sharedExperts', 1, { min: 1, integer: true }),
         taskExperts: numberOption(architecture, options, 'taskExperts', 1, { min: 1, integer: true }),
-      });
+      };
     }
     case 'adashare': {
-      resolveAdaShareSchedule(options); // check the schedule keys now, before anything is built
-      if (!isSpec(encoder)) {
+      resolveAdaShareSchedule(options); // the schedule keys are read by the trainer; check them now
+      if (encoder !== undefined && !isSpec(encoder)) {
         throw new MtlError({
           code: 'model.bad_encoder',
           path: 'model.encoder',
@@ -111,15 +157,13 @@ export function buildArchitecture(name: string, args: BuildArchitectureArgs): Mu
           fix: 'use { type: "resnet", ... } for images or { type: "mlp", hidden: [...] } for vectors',
         });
       }
-      return adaShare({
-        tasks,
-        inputShape,
-        encoder,
+      return {
+        architecture,
         sparsityWeight: numberOption(architecture, options, 'sparsityWeight', 0.001, { min: 0 }),
         sharingWeight: numberOption(architecture, options, 'sharingWeight', 0.05, { min: 0 }),
         temperature: numberOption(architecture, options, 'temperature', 5, { above: 0 }),
         hardSampling: booleanOption(architecture, options, 'hardSampling', false),
-      });
+      };
     }
   }
 }

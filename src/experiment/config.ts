@@ -163,6 +163,18 @@ export const experimentSchema = z
       .strict(),
     /** Also train one single-task model per task with the same encoder and budget. */
     baselines: z.boolean().default(false),
+    /**
+     * What `mtl sweep` runs (the same as its flags): `set` maps field paths to their
+     * alternatives (`weighting.method: [equal, pcgrad]`), `seeds` the seeds of every
+     * configuration. `mtl train` ignores it.
+     */
+    sweep: z
+      .object({
+        set: z.record(z.array(z.unknown()).nonempty()).optional(),
+        seeds: z.array(z.number().int().min(0)).nonempty().optional(),
+      })
+      .strict()
+      .optional(),
     /** Settings of `mtl group` and `mtl affinity` (see docs/grouping.md). */
     grouping: z
       .object({
@@ -217,7 +229,9 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
 
 /** Turn the first schema problem into one MtlError naming the field, what was expected and found, and the fix. */
 function toMtlError(error: z.ZodError, input: unknown, source: string): MtlError {
-  const issue = error.issues[0]!;
+  // An unknown key is reported before anything else: a misspelt key also makes its
+  // intended field "missing", and the typo is what the user needs to see.
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
   const path = pathString(issue.path);
   const where = path || '(top level)';
   const found = valueAt(input, issue.path);

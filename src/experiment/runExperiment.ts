@@ -117,7 +117,7 @@ export function formatSummary(summary: RunSummary): string {
     else lines.push('Δm: no single-task baselines yet (run `mtl baselines <experiment>` or train with --baselines).');
     lines.push(
       '',
-      `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epochs, ${summary.multiTask.seconds.toFixed(0)} s` +
+      `multi-task: ${summary.multiTask.parameters} parameters, ${summary.multiTask.epochs} epoch${summary.multiTask.epochs === 1 ? '' : 's'}, ${summary.multiTask.seconds.toFixed(0)} s` +
         (summary.singleTask
           ? `; single-task: ${Object.values(summary.singleTask).reduce((s, b) => s + b.parameters, 0)} parameters in ${Object.keys(summary.singleTask).length} models`
           : ''),
@@ -237,12 +237,15 @@ async function trainOne(
  * baselines/<task>/, summary.json and summary.md (AdaShare also: search-checkpoint/, the
  * policy search's checkpoint, and policy.json, the policy it chose).
  */
-export async function runExperiment(experiment: ExperimentConfig, options: RunOptions & { backend?: string; baselines?: boolean } = {}): Promise<RunSummary> {
+export async function runExperiment(
+  experiment: ExperimentConfig,
+  options: RunOptions & { backend?: string; baselines?: boolean; /** The experiment's data, already loaded (by `loadExperimentData` from this config). */ data?: ExperimentData } = {},
+): Promise<RunSummary> {
   const config = withEpochOverride(experiment, options);
   const runDir = options.runDir ?? join('runs', config.name);
   const log = options.log ?? ((l: string) => console.log(l));
   prepareRunDir(runDir, config, options.resume ?? false);
-  const data = loadExperimentData(config);
+  const data = options.data ?? loadExperimentData(config);
   log(`data: ${data.train.size} training / ${data.validation ? `${data.validation.size} validation / ` : ''}${data.test.size} test examples, tasks ${config.tasks.map((t) => t.name).join(', ')}`);
   const mtl = await trainOne(config, data, undefined, runDir, { ...options, log });
   const summary: RunSummary = {
