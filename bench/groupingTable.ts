@@ -90,18 +90,19 @@ lines.push(
 lines.push('', '| seed | within a cluster | two tasks across clusters | all tasks in one network | half-size alone |', '| --- | --- | --- | --- | --- |');
 for (const seed of seeds) {
   const dir = join(folder(seed), 'candidates');
-  const test = (id: string) => readCandidateOutcome(join(dir, id), id).test;
+  // A candidate's folder: its tasks joined by +, ++half for a half-size network.
+  const test = (folderName: string) => readCandidateOutcome(join(dir, folderName), folderName).test;
   const alone = Object.fromEntries(tasks.map((t) => [t, test(t)[t]!.loss]));
   const ratio = (id: string) => {
     const e = test(id);
-    const members = id.replace('@half', '').split('+');
+    const members = id.replace('++half', '').split('+');
     return members.reduce((s, t) => s + e[t]!.loss / alone[t]!, 0) / members.length;
   };
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const pairs = tasks.flatMap((a, i) => tasks.slice(i + 1).map((b) => [a, b] as const));
   const across = mean(pairs.filter(([a, b]) => clusterOf(a) !== clusterOf(b)).map(([a, b]) => ratio(`${a}+${b}`)));
   lines.push(
-    `| ${seed} | ${mean(planted.map(ratio)).toFixed(3)} | ${across.toFixed(3)} | ${ratio(tasks.join('+')).toFixed(3)} | ${mean(tasks.map((t) => ratio(`${t}@half`))).toFixed(3)} |`,
+    `| ${seed} | ${mean(planted.map(ratio)).toFixed(3)} | ${across.toFixed(3)} | ${ratio(tasks.join('+')).toFixed(3)} | ${mean(tasks.map((t) => ratio(`${t}++half`))).toFixed(3)} |`,
   );
 }
 lines.push('', 'Each cell: test loss ÷ the same task\'s loss alone (full-size network), averaged over the tasks of the networks; below 1 sharing helps.');

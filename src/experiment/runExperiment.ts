@@ -65,7 +65,20 @@ export interface RunOptions {
 export interface RunSummary {
   name: string;
   backend?: string;
-  multiTask?: { evaluation: Evaluation; epochs: number; steps: number; seconds: number; parameters: number };
+  multiTask?: {
+    evaluation: Evaluation;
+    epochs: number;
+    steps: number;
+    seconds: number;
+    parameters: number;
+    /**
+     * When the experiment holds out a validation split: the final model's validation
+     * evaluation (the best epoch's under early stopping) and the one after each epoch, so
+     * that selections (task grouping) can read validation figures from the summary alone,
+     * wherever the run trained.
+     */
+    validation?: { final: Evaluation; byEpoch: Evaluation[] };
+  };
   singleTask?: Record<string, { evaluation: Evaluation[string]; epochs: number; seconds: number; parameters: number }>;
   /** Per task: the main metric of the multi-task model and of its baseline. */
   comparison?: MetricComparison[];
@@ -251,7 +264,16 @@ export async function runExperiment(
   const summary: RunSummary = {
     name: config.name,
     ...(options.backend ? { backend: options.backend } : {}),
-    multiTask: { evaluation: mtl.evaluation, epochs: mtl.result.history.length, steps: mtl.result.steps, seconds: mtl.seconds, parameters: mtl.parameters },
+    multiTask: {
+      evaluation: mtl.evaluation,
+      epochs: mtl.result.history.length,
+      steps: mtl.result.steps,
+      seconds: mtl.seconds,
+      parameters: mtl.parameters,
+      ...(data.validation && mtl.result.evaluation
+        ? { validation: { final: mtl.result.evaluation, byEpoch: mtl.result.history.map((h) => h.evaluation!) } }
+        : {}),
+    },
   };
   writeSummary(runDir, summary);
   if (options.baselines ?? config.baselines) await runBaselines(config, { ...options, runDir, log }, data);

@@ -35,9 +35,14 @@ export function halfSizeEncoder(encoder: EncoderSpec): EncoderSpec {
   }
 }
 
-/** The folder (under `<group>/candidates/`) of a candidate trained for `epochs` epochs; the experiment's own length needs no suffix. */
+/**
+ * The folder (under `<group>/candidates/`) of a candidate trained for `epochs` epochs: its
+ * tasks joined by `+` (`a+b`), then `++half` for a half-size network and `++e<epochs>` when
+ * it trains for fewer epochs than the experiment (ESA). Task names cannot contain `+`, so
+ * no subset is named like a suffix; the names are valid trial ids.
+ */
 export function candidateFolder(candidate: Candidate, epochs: number, fullEpochs: number): string {
-  return epochs === fullEpochs ? candidate.id : `${candidate.id}~${epochs}ep`;
+  return candidate.tasks.join('+') + (candidate.size === 'half' ? '++half' : '') + (epochs === fullEpochs ? '' : `++e${epochs}`);
 }
 
 /** The validation share a grouping uses: the data section's, else the grouping section's, else {@link GROUPING_VALIDATION_FRACTION}. */

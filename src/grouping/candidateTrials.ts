@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MtlError } from '../errors.js';
 import type { Evaluation } from '../evaluation/evaluate.js';
 import type { ExperimentConfig } from '../experiment/config.js';
-import { readSummary, runExperiment } from '../experiment/runExperiment.js';
+import { readSummary, runExperiment, type RunSummary } from '../experiment/runExperiment.js';
 import { hasCheckpoint } from '../training/checkpoint.js';
 import { monitoredValue, type EpochRecord } from '../training/fit.js';
 import type { Candidate } from './candidates.js';
@@ -41,10 +41,13 @@ export interface CandidateOutcome {
  * seam between a grouping search and whatever runs its trials. {@link sequentialTrials}
  * trains them one after another in this process.
  */
-export type TrainCandidates = (
+export type TrainCandidates = ((
   trials: readonly CandidateTrial[],
   context: { groupDir: string; log: (line: string) => void; progress?: boolean },
-) => Promise<CandidateOutcome[]>;
+) => Promise<CandidateOutcome[]>) & {
+  /** Check that the runner can work (a queue that answers): called before the search trains anything. */
+  prepare?(): Promise<void>;
+};
 
 /** Where a trial's run folder is. */
 export function trialRunDir(groupDir: string, trial: CandidateTrial): string {
@@ -102,37 +105,63 @@ export function trialState(runDir: string, experiment: ExperimentConfig): 'new' 
 }
 
 /**
- * Read a finished candidate run: per-epoch validation evaluations from metrics.jsonl, the
- * final model's validation (the best epoch's under early stopping with restoreBest) and test
- * evaluations, and its training time.
+ * Read a finished candidate run: its validation evaluations (after each epoch, and of the
+ * final model: the best epoch's under early stopping with restoreBest) and test evaluation
+ * from its summary, and its training time. Runs whose summary predates the validation
+ * field are read from metrics.jsonl.
  * @throws MtlError `grouping.candidate_unfinished` when the folder has no finished run
  */
 export function readCandidateOutcome(runDir: string, id: string): CandidateOutcome {
   const summary = readSummary(runDir);
-  if (!summary?.multiTask || !existsSync(join(runDir, 'metrics.jsonl'))) {
-    throw new MtlError({ code: 'grouping.candidate_unfinished', path: runDir, expected: 'a finished candidate run (summary.json and metrics.jsonl)', found: 'an unfinished or empty folder', fix: 'run the search again: it resumes unfinished candidates' });
+  if (!summary?.multiTask) {
+    throw new MtlError({ code: 'grouping.candidate_unfinished', path: runDir, expected: 'a finished candidate run (summary.json)', found: 'an unfinished or empty folder', fix: 'run the search again: it resumes unfinished candidates' });
   }
+  return outcomeFromSummary(id, runDir, summary, () => validationFromMetrics(runDir));
+}
+
+/**
+ * A candidate's outcome from its run summary (as a trial runner returns it). `fallback`
+ * gives the validation evaluations when the summary has none.
+ * @throws MtlError `grouping.no_validation` when neither has them
+ */
+export function outcomeFromSummary(id: string, runDir: string, summary: RunSummary, fallback?: () => { byEpoch: Evaluation[]; final: Evaluation } | undefined): CandidateOutcome {
+  const validation = summary.multiTask!.validation ?? fallback?.();
+  if (!validation || validation.byEpoch.length === 0) {
+    throw new MtlError({
+      code: 'grouping.no_validation',
+      path: runDir,
+      expected: 'validation evaluations in the run (a search selects on validation data)',
+      found: 'none',
+      fix: 'set data.validationFraction (or grouping.validationFraction) in the experiment',
+    });
+  }
+  return { id, runDir, validationByEpoch: validation.byEpoch, validation: validation.final, test: summary.multiTask!.evaluation, seconds: summary.multiTask!.seconds, reused: false };
+}
+
+/** Validation evaluations of a run as metrics.jsonl holds them (runs written before summaries had them). */
+function validationFromMetrics(runDir: string): { byEpoch: Evaluation[]; final: Evaluation } | undefined {
+  if (!existsSync(join(runDir, 'metrics.jsonl'))) return undefined;
   const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as ExperimentConfig;
-  const epochs = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+  const byEpoch = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as { type: string })
-    .filter((r): r is EpochRecord => r.type === 'epoch');
-  const validationByEpoch = epochs.map((r) => r.evaluation!).filter(Boolean);
-  let validation = validationByEpoch[validationByEpoch.length - 1]!;
+    .filter((r): r is EpochRecord => r.type === 'epoch' && Boolean((r as EpochRecord).evaluation))
+    .map((r) => r.evaluation!);
+  if (byEpoch.length === 0) return undefined;
+  let final = byEpoch[byEpoch.length - 1]!;
   const stopping = config.training.earlyStopping;
-  if (stopping && (stopping.restoreBest ?? true) && validationByEpoch.length > 0) {
-    let best = 0;
-    const first = monitoredValue(validationByEpoch[0]!, stopping.metric);
+  if (stopping && (stopping.restoreBest ?? true)) {
+    const first = monitoredValue(byEpoch[0]!, stopping.metric);
     let bestValue = first.value;
-    validationByEpoch.forEach((e, k) => {
+    final = byEpoch[0]!;
+    for (const e of byEpoch) {
       const { value } = monitoredValue(e, stopping.metric);
       if (first.higherIsBetter ? value > bestValue + (stopping.minDelta ?? 0) : value < bestValue - (stopping.minDelta ?? 0)) {
-        best = k;
         bestValue = value;
+        final = e;
       }
-    });
-    validation = validationByEpoch[best]!;
+    }
   }
-  return { id, runDir, validationByEpoch, validation, test: summary.multiTask.evaluation, seconds: summary.multiTask.seconds, reused: false };
+  return { byEpoch, final };
 }

@@ -320,13 +320,14 @@ function readEvidence(dir: string): RunEvidence {
 /** A grouping folder: its all-task candidate against its single-task candidates, and its affinity run. */
 function groupingEvidence(dir: string): RunEvidence {
   const candidates = join(dir, 'candidates');
-  const folders = readdirSync(candidates).filter((f) => existsSync(join(candidates, f, 'summary.json')) && !f.includes('~'));
+  // Full-length, full-size candidates only (no `++half`, no ESA's `++e<epochs>`).
+  const folders = readdirSync(candidates).filter((f) => existsSync(join(candidates, f, 'summary.json')) && !f.includes('++'));
   const configs = folders.map((f) => ({ f, config: JSON.parse(readFileSync(join(candidates, f, 'config.json'), 'utf8')) as ExperimentConfig }));
   const widest = configs.reduce<(typeof configs)[number] | undefined>((a, b) => (!a || b.config.tasks.length > a.config.tasks.length ? b : a), undefined);
   const affinityConfig = readJson<ExperimentConfig>(join(dir, 'affinity', 'config.json'));
   const tasks = (affinityConfig ?? widest?.config)?.tasks.map((t) => t.name) ?? [];
   const evidence: RunEvidence = { dir, tasks };
-  const all = configs.find((c) => c.config.tasks.length === tasks.length && !c.f.endsWith('@half'));
+  const all = configs.find((c) => c.config.tasks.length === tasks.length);
   if (all) {
     const summary = readJson<RunSummary>(join(candidates, all.f, 'summary.json'))!;
     evidence.multiTask = Object.fromEntries(Object.entries(summary.multiTask!.evaluation).map(([t, e]) => [t, e.metrics]));

@@ -135,6 +135,8 @@ export async function runGrouping(config: ExperimentConfig, options: GroupingOpt
       ? cheapestCover({ tasks, candidates: costs.map((c) => ({ ...c, values: Object.fromEntries(c.tasks.map((t) => [t, 0])) })) })
       : Math.min(1, halfCost === false ? Infinity : tasks.length * halfCost),
   );
+  // A runner that cannot work (an unreachable queue) says so before anything trains.
+  await train.prepare?.();
   mkdirSync(groupDir, { recursive: true });
   const context = { groupDir, log, ...(options.progress !== undefined ? { progress: options.progress } : {}) };
   const trialOf = (candidate: Candidate, trialEpochs = epochs): CandidateTrial => ({
@@ -175,7 +177,7 @@ export async function runGrouping(config: ExperimentConfig, options: GroupingOpt
         const full = constantRate ? candidates.filter((c) => trialState(join(groupDir, 'candidates', candidateFolder(c, epochs, epochs)), trialOf(c).experiment) === 'finished') : [];
         const fullIds = new Set(full.map((c) => c.id));
         const shortOutcomes = await runTrials(candidates.filter((c) => !fullIds.has(c.id)), early);
-        const fullOutcomes = new Map(full.map((c) => [c.id, { ...readCandidateOutcome(join(groupDir, 'candidates', c.id), c.id), reused: true }]));
+        const fullOutcomes = new Map(full.map((c) => [c.id, { ...readCandidateOutcome(join(groupDir, 'candidates', candidateFolder(c, epochs, epochs)), c.id), reused: true }]));
         values = new Map(candidates.map((c) => [c.id, (fullOutcomes.get(c.id) ?? shortOutcomes.get(c.id))!.validationByEpoch[early - 1]!]));
         fullOutcomes.forEach((o, id) => trained.set(id, o));
         // The full runs only count for the epochs ESA read.
