@@ -30,7 +30,7 @@ interface Network {
 
 /**
  * Standley et al.'s branch and bound ("Which Tasks Should Be Learned Together in
- * Multi-task Learning?", ICML 2020, section 3.3): choose networks of total cost ≤
+ * Multi-task Learning?", ICML 2020): choose networks of total cost ≤
  * `budget` that minimise the sum over tasks of the value of the best chosen network
  * serving each task; a task no chosen network serves makes a selection infeasible.
  *
@@ -56,7 +56,7 @@ interface Network {
  *   { id: 'a+b', tasks: ['a', 'b'], size: 'full', cost: 1, values: { a: 0.9, b: 1.2 } },
  * ] };
  * branchAndBound(table, 1).networks.map((n) => n.id); // ['a+b']
- * branchAndBound(table, 2).networks.map((n) => n.id); // ['a+b', 'b'] (total 0.9 + 1)
+ * branchAndBound(table, 2).networks.map((n) => n.id); // ['b', 'a+b'] (total 0.9 + 1)
  * ```
  */
 export function branchAndBound(input: LossTable, budget: number, options: BranchAndBoundOptions = {}): Selection {

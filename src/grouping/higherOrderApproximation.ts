@@ -6,7 +6,7 @@ import { selectPairwise, type PairwiseSearchOptions } from './pairwiseSearch.js'
 import type { Selection } from './selection.js';
 
 /**
- * Standley et al.'s higher-order approximation (HOA, ICML 2020, section 3.4): train only
+ * Standley et al.'s higher-order approximation (HOA, ICML 2020): train only
  * the single-task networks and the networks of every pair, and predict task j's loss in a
  * larger network S as the mean over the pairs {i, j} ⊂ S of the pair network's loss on j.
  * This turns a (normalised) table of singles and pairs into a {@link PairwiseModel}.

@@ -21,7 +21,7 @@ export interface RandomGroupingOptions {
  * @throws MtlError `grouping.too_few_tasks`, `grouping.budget_too_small`
  * @example
  * ```ts
- * randomGrouping(['a', 'b', 'c', 'd'], 2, { seed: 1 }).map((c) => c.id); // two networks, e.g. ['b+d', 'a+c']
+ * randomGrouping(['a', 'b', 'c', 'd'], 2, { seed: 1 }).map((c) => c.id); // ['b+c+d', 'a']
  * ```
  */
 export function randomGrouping(tasks: readonly string[], budget: number, options: RandomGroupingOptions = {}): Candidate[] {

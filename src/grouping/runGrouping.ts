@@ -20,6 +20,7 @@ import { selectTag, type AffinityTable } from './taskAffinityGrouping.js';
 
 /** The selection methods of `mtl group`. */
 export const GROUPING_METHODS = ['exact', 'esa', 'hoa', 'tag', 'random'] as const;
+/** One of {@link GROUPING_METHODS}. */
 export type GroupingMethod = (typeof GROUPING_METHODS)[number];
 
 /** Options of {@link runGrouping}; each defaults to the experiment's `grouping` section. */
