@@ -175,10 +175,15 @@ export const experimentSchema = z
       })
       .strict()
       .optional(),
-    /** Settings of `mtl group` and `mtl affinity` (see docs/grouping.md). */
+    /**
+     * Settings of `mtl group` and `mtl affinity` (see docs/grouping.md). Its keys are named
+     * apart from every other field of the schema (`search`, not `method`; `searchSeed`, not
+     * `seed`), because trial folders are named by a field's last segment where it is unique.
+     */
     grouping: z
       .object({
-        method: z.enum(['exact', 'esa', 'hoa', 'tag', 'random']).optional(),
+        /** The selection method (`mtl group --method`). */
+        search: z.enum(['exact', 'esa', 'hoa', 'tag', 'random']).optional(),
         /** Inference budget, in full-size networks. */
         budget: z.number().positive().optional(),
         /** Cost of a half-size single-task network; false: none. */
@@ -195,9 +200,9 @@ export const experimentSchema = z
         /** TAG: the score of a task alone ("last-resort" or a number). */
         singletonScore: z.union([z.number(), z.literal('last-resort')]).optional(),
         /** Validation share carved from the training data when the data section sets none (selection reads validation, reports test). */
-        validationFraction: rate.optional(),
+        validationShare: rate.optional(),
         /** Seed of the random baseline and the local search. */
-        seed: z.number().int().min(0).optional(),
+        searchSeed: z.number().int().min(0).optional(),
       })
       .strict()
       .optional(),

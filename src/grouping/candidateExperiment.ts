@@ -45,9 +45,9 @@ export function candidateFolder(candidate: Candidate, epochs: number, fullEpochs
   return candidate.tasks.join('+') + (candidate.size === 'half' ? '++half' : '') + (epochs === fullEpochs ? '' : `++e${epochs}`);
 }
 
-/** The validation share a grouping uses: the data section's, else the grouping section's, else {@link GROUPING_VALIDATION_FRACTION}. */
+/** The validation share a grouping uses: the data section's, else the grouping section's `validationShare`, else {@link GROUPING_VALIDATION_FRACTION}. */
 export function groupingValidationFraction(config: ExperimentConfig): number {
-  return config.data.validationFraction ?? config.grouping?.validationFraction ?? GROUPING_VALIDATION_FRACTION;
+  return config.data.validationFraction ?? config.grouping?.validationShare ?? GROUPING_VALIDATION_FRACTION;
 }
 
 /**

@@ -25,7 +25,7 @@ export type GroupingMethod = (typeof GROUPING_METHODS)[number];
 
 /** Options of {@link runGrouping}; each defaults to the experiment's `grouping` section. */
 export interface GroupingOptions {
-  /** @defaultValue grouping.method, else 'exact' */
+  /** @defaultValue grouping.search, else 'exact' */
   method?: GroupingMethod;
   /** Inference budget in full-size networks. @defaultValue grouping.budget (required somewhere) */
   budget?: number;
@@ -106,7 +106,7 @@ export interface GroupingResult {
  */
 export async function runGrouping(config: ExperimentConfig, options: GroupingOptions = {}): Promise<GroupingResult> {
   const settings = config.grouping ?? {};
-  const method = options.method ?? settings.method ?? 'exact';
+  const method = options.method ?? settings.search ?? 'exact';
   if (!(GROUPING_METHODS as readonly string[]).includes(method)) {
     throw new MtlError({ code: 'grouping.bad_method', path: 'method', expected: `one of ${GROUPING_METHODS.join(', ')}`, found: JSON.stringify(method) });
   }
@@ -195,7 +195,7 @@ export async function runGrouping(config: ExperimentConfig, options: GroupingOpt
       outcomes.forEach((o, id) => trained.set(id, o));
       search = cost(outcomes.values());
       const table = tableOf(experiment, candidates, new Map([...outcomes].map(([id, o]) => [id, o.validation])), criterion);
-      selection = selectPairwise(hoaModel(table), budget, { ...(settings.seed !== undefined ? { seed: settings.seed } : {}) });
+      selection = selectPairwise(hoaModel(table), budget, { ...(settings.searchSeed !== undefined ? { seed: settings.searchSeed } : {}) });
       predicted = Object.fromEntries(tasks.map((t) => [t, selection.assignment[t]!.value]));
       break;
     }
@@ -205,14 +205,14 @@ export async function runGrouping(config: ExperimentConfig, options: GroupingOpt
       const tag = selectTag(affinityTable(affinityRun.affinity), budget, {
         halfCost: settings.halfCost ?? 0.5,
         ...(settings.singletonScore !== undefined ? { singletonScore: settings.singletonScore } : {}),
-        ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+        ...(settings.searchSeed !== undefined ? { seed: settings.searchSeed } : {}),
       });
       selection = tag;
       predicted = tag.scores;
       break;
     }
     case 'random': {
-      const networks = randomGrouping(tasks, budget, { seed: settings.seed ?? config.seed, ...(settings.halfCost !== undefined ? { halfCost: settings.halfCost } : {}) });
+      const networks = randomGrouping(tasks, budget, { seed: settings.searchSeed ?? config.seed, ...(settings.halfCost !== undefined ? { halfCost: settings.halfCost } : {}) });
       const assignment = Object.fromEntries(networks.flatMap((n) => n.tasks.map((t) => [t, { network: n.id, value: NaN }])));
       const total = networks.reduce((s, n) => s + n.cost, 0);
       selection = {

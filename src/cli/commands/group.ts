@@ -25,7 +25,7 @@ export const groupCommand: Command = {
     '(--queue); run again, the search reads finished candidates and resumes started ones. Writes grouping.json.',
   positionals: { min: 1, max: 1, names: 'an experiment file (.yaml, .yml or .json)', example: 'mtl group examples/planted-clusters.yaml --method tag --budget 2' },
   options: {
-    method: { type: 'string', value: 'M', description: `${GROUPING_METHODS.join(' | ')} (default: grouping.method, else exact)` },
+    method: { type: 'string', value: 'M', description: `${GROUPING_METHODS.join(' | ')} (default: grouping.search, else exact)` },
     budget: { type: 'string', value: 'B', description: 'inference budget in full-size networks (default: grouping.budget)' },
     'group-dir': { type: 'string', value: 'DIR', description: 'the search folder (default runs/<experiment name>-group)' },
     compare: { type: 'boolean', description: 'also report each task in the all-in-one network and alone (trains them when needed)' },
