@@ -11,7 +11,8 @@
  *    per instruction set against OpenBLAS);
  * 3. bench/kernels.ts: the wasm kernel fixes against stock wasm and cpu;
  * 4. bench/methods.ts (when present): each balancing method's step time against equal weighting;
- * 5. bench/sweep.ts: a grid of small trials with the local pool, --jobs N against --jobs 1.
+ * 5. bench/sweep.ts: a grid of small trials with the local pool, --jobs N against --jobs 1;
+ * 6. bench/grouping.ts: the task-grouping selections (exact over 8 tasks, TAG and HOA over 30).
  *
  * Pass names to run a subset: `npm run bench -- training methods`.
  */
@@ -29,6 +30,7 @@ const suites: Record<string, string> = {
   kernels: join(here, 'kernels.ts'),
   methods: join(here, 'methods.ts'),
   sweep: join(here, 'sweep.ts'),
+  grouping: join(here, 'grouping.ts'),
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 let failed = 0;

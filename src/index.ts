@@ -106,3 +106,26 @@ export { runSweep, readSweep, type SweepOptions, type SweepFile } from './sweep/
 export { sweepTable, formatSweepTable, type SweepTable, type SweepRow } from './sweep/sweepTable.js';
 export { planSweep, type SweepPlan } from './sweep/sweepPlan.js';
 export { resolveGrid, type SweepGrid } from './sweep/sweepGrid.js';
+
+// Task grouping (Standley et al. 2020; TAG, Fifty et al. 2021) and negative transfer: docs/grouping.md.
+export { standleyCandidates, pairCandidates, candidateId, type Candidate, type CandidateOptions, type NetworkSize } from './grouping/candidates.js';
+export { normalizeTable, checkTable, type LossTable, type ScoredCandidate, type NormalizeOptions } from './grouping/lossTable.js';
+export { evaluateSelection, cheapestCover, type Selection, type ChosenNetwork } from './grouping/selection.js';
+export { branchAndBound, type BranchAndBoundOptions } from './grouping/branchAndBound.js';
+export { bruteForceSelection } from './grouping/bruteForce.js';
+export { earlyEpoch, selectEsa, EARLY_FRACTION } from './grouping/earlySnapshot.js';
+export { hoaModel, selectHoa } from './grouping/higherOrderApproximation.js';
+export { selectPairwise, type PairwiseSearchOptions } from './grouping/pairwiseSearch.js';
+export { pairwiseLowerBound } from './grouping/pairwiseBound.js';
+export type { PairwiseModel, SingleOption } from './grouping/pairwiseModel.js';
+export { selectTag, tagGroupScore, tagModel, type AffinityTable, type TagOptions, type TagSelection } from './grouping/taskAffinityGrouping.js';
+export { randomGrouping, type RandomGroupingOptions } from './grouping/randomGrouping.js';
+export { AffinityRecorder, summarizeAffinity, type AffinityRecord, type AffinityMeasurement, type AffinityRecorderOptions } from './grouping/affinityRecorder.js';
+export { runAffinity, readAffinity, type AffinityRun, type AffinityRunOptions } from './grouping/runAffinity.js';
+export { formatAffinity } from './grouping/formatAffinity.js';
+export { candidateExperiment, halfSizeEncoder } from './grouping/candidateExperiment.js';
+export { sequentialTrials, readCandidateOutcome, type CandidateTrial, type CandidateOutcome, type TrainCandidates } from './grouping/candidateTrials.js';
+export { runGrouping, readGroupingResults, GROUPING_METHODS, type GroupingMethod, type GroupingOptions, type GroupingResult } from './grouping/runGrouping.js';
+export { formatGrouping } from './grouping/formatGrouping.js';
+export { analyseTransfer, formatTransferReport, type TransferReport, type TransferFinding, type TransferOptions } from './grouping/negativeTransfer.js';
+export type { StepContext } from './training/fit.js';

@@ -4,17 +4,19 @@ import { MtlError, describeValue } from '../errors.js';
 
 /**
  * A built-in shared encoder, described as data:
- * - `mlp`: dense ReLU layers (`hidden` widths), optional dropout;
+ * - `mlp`: dense layers (`hidden` widths), ReLU unless `activation` says otherwise
+ *   (`linear` makes a reduced-rank linear model), optional dropout;
  * - `lenet`: the MultiMNIST LeNet of Sener & Koltun (NeurIPS 2018):
  *   conv(1→10,5) → maxpool2 → ReLU → conv(10→20,5) → dropout(0.5) → maxpool2 → ReLU →
- *   flatten → dense(320→50) → ReLU;
+ *   flatten → dense(320→50) → ReLU; `widthScale` multiplies its 10, 20 and 50 channels
+ *   (rounded, at least 1), e.g. for the half-size networks of a grouping search;
  * - `resnet`: a small residual conv net: a 3×3 stem, then `stages` of `blocksPerStage`
  *   basic residual blocks (two 3×3 convs with batch norm), doubling width and halving
  *   resolution at each new stage, global average pooling.
  */
 export type EncoderSpec =
-  | { type: 'mlp'; hidden: number[]; dropout?: number }
-  | { type: 'lenet'; dropout?: number }
+  | { type: 'mlp'; hidden: number[]; dropout?: number; activation?: 'relu' | 'linear' | 'tanh' }
+  | { type: 'lenet'; dropout?: number; widthScale?: number }
   | { type: 'resnet'; width?: number; stages?: number; blocksPerStage?: number };
 
 /**
@@ -46,11 +48,15 @@ export function encoderStages(spec: EncoderSpec, inputShape: readonly number[], 
         });
       }
       const dropout = spec.dropout ?? 0;
+      const activation = spec.activation ?? 'relu';
+      if (!['relu', 'linear', 'tanh'].includes(activation)) {
+        throw new MtlError({ code: 'model.bad_encoder', path: `${path}.activation`, expected: '"relu", "linear" or "tanh"', found: describeValue(activation) });
+      }
       const stages = spec.hidden.map((width, i) => {
         const units = positiveInt(`${path}.hidden[${i}]`, width);
         return (input: tf.SymbolicTensor) => {
           let h = input.shape.length > 2 ? (tf.layers.flatten().apply(input) as tf.SymbolicTensor) : input;
-          h = tf.layers.dense({ units, activation: 'relu' }).apply(h) as tf.SymbolicTensor;
+          h = tf.layers.dense({ units, activation }).apply(h) as tf.SymbolicTensor;
           if (dropout > 0) h = tf.layers.dropout({ rate: dropout }).apply(h) as tf.SymbolicTensor;
           return h;
         };
@@ -68,22 +74,27 @@ export function encoderStages(spec: EncoderSpec, inputShape: readonly number[], 
         });
       }
       const dropout = spec.dropout ?? 0.5;
+      const scale = spec.widthScale ?? 1;
+      if (!(typeof scale === 'number' && scale > 0 && Number.isFinite(scale))) {
+        throw new MtlError({ code: 'model.bad_encoder', path: `${path}.widthScale`, expected: 'a positive number', found: describeValue(scale) });
+      }
+      const channels = (c: number) => Math.max(1, Math.round(c * scale));
       return {
         stages: [
           (x) => {
-            let h = tf.layers.conv2d({ filters: 10, kernelSize: 5 }).apply(x) as tf.SymbolicTensor;
+            let h = tf.layers.conv2d({ filters: channels(10), kernelSize: 5 }).apply(x) as tf.SymbolicTensor;
             h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
             return tf.layers.reLU().apply(h) as tf.SymbolicTensor;
           },
           (x) => {
-            let h = tf.layers.conv2d({ filters: 20, kernelSize: 5 }).apply(x) as tf.SymbolicTensor;
+            let h = tf.layers.conv2d({ filters: channels(20), kernelSize: 5 }).apply(x) as tf.SymbolicTensor;
             if (dropout > 0) h = tf.layers.dropout({ rate: dropout }).apply(h) as tf.SymbolicTensor;
             h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
             return tf.layers.reLU().apply(h) as tf.SymbolicTensor;
           },
           (x) => {
             const h = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
-            return tf.layers.dense({ units: 50, activation: 'relu' }).apply(h) as tf.SymbolicTensor;
+            return tf.layers.dense({ units: channels(50), activation: 'relu' }).apply(h) as tf.SymbolicTensor;
           },
         ],
       };

@@ -29,6 +29,8 @@ export {
 } from './multiMnist.js';
 export { parseCsv, detectDelimiter, CsvRecordParser, CSV_DELIMITERS, type CsvTable, type CsvDelimiter, type CsvRecord, type CsvParseOptions } from './csvParse.js';
 export { openCsv, type CsvInput, type CsvSource, type CsvSourceOptions } from './csvSource.js';
+export { FOOTWEAR_CLASSES, MULTI_MNIST_ATTRIBUTE_TASKS, UPPER_BODY_CLASSES, withAttributeTasks } from './multiMnistAttributes.js';
+export { clusterTaskNames, syntheticClusters, type SyntheticClustersArgs } from './syntheticClusters.js';
 export {
   loadCsvDataset,
   loadCsvSplits,

@@ -66,6 +66,8 @@ const imagePairsSchema = z
     mnistDir: z.string().optional(),
     fashionDir: z.string().optional(),
     validationFraction: rate.optional(),
+    /** Multi-(Fashion+MNIST) only: label the pairs with six derived tasks (digit, digitOdd, digitAtLeast5, garment, footwear, upperBody) instead of left/right. */
+    derivedTasks: z.boolean().optional(),
   })
   .strict();
 
@@ -120,9 +122,26 @@ const mmoeSchema = z
   })
   .strict();
 
+const clustersSchema = z
+  .object({
+    source: z.literal('synthetic-clusters'),
+    /** Tasks per cluster (named a1, a2, …, b1, …). */
+    clusters: z.array(positiveInt).nonempty().optional(),
+    inputDim: positiveInt.optional(),
+    relatedness: finite().min(0).max(1).optional(),
+    clusterSimilarity: finite().min(0).lt(1).optional(),
+    noiseStd: finite().min(0).optional(),
+    trainSize: positiveInt.optional(),
+    testSize: positiveInt.optional(),
+    validationFraction: rate.optional(),
+  })
+  .strict();
+
 const encoderSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('mlp'), hidden: z.array(positiveInt).nonempty(), dropout: rate.optional() }).strict(),
-  z.object({ type: z.literal('lenet'), dropout: rate.optional() }).strict(),
+  z
+    .object({ type: z.literal('mlp'), hidden: z.array(positiveInt).nonempty(), dropout: rate.optional(), activation: z.enum(['relu', 'linear', 'tanh']).optional() })
+    .strict(),
+  z.object({ type: z.literal('lenet'), dropout: rate.optional(), widthScale: z.number().positive().optional() }).strict(),
   z
     .object({ type: z.literal('resnet'), width: positiveInt.optional(), stages: positiveInt.optional(), blocksPerStage: positiveInt.optional() })
     .strict(),
@@ -161,7 +180,7 @@ export const experimentSchema = z
       .max(100, { message: 'a run name of at most 100 characters' })
       .regex(RUN_NAME, 'a run name of letters, digits, "_", "-" or "." starting with a letter, digit or "_" (one folder name, not "." or "..")'),
     seed: finite().int({ message: 'an integer' }).min(0, { message: 'an integer ≥ 0' }).safe({ message: 'an integer ≤ 2^53 − 1' }).default(0),
-    data: z.discriminatedUnion('source', [imagePairsSchema, csvSchema, gradNormSchema, mmoeSchema]),
+    data: z.discriminatedUnion('source', [imagePairsSchema, csvSchema, gradNormSchema, mmoeSchema, clustersSchema]),
     tasks: z.array(taskSchema).nonempty(),
     model: z
       .object({
@@ -222,6 +241,37 @@ export const experimentSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Settings of `mtl group` and `mtl affinity` (see docs/grouping.md). Its keys are named
+     * apart from every other field of the schema (`search`, not `method`; `searchSeed`, not
+     * `seed`), because trial folders are named by a field's last segment where it is unique.
+     */
+    grouping: z
+      .object({
+        /** The selection method (`mtl group --method`). */
+        search: z.enum(['exact', 'esa', 'hoa', 'tag', 'random']).optional(),
+        /** Inference budget, in full-size networks. */
+        budget: z.number().positive().optional(),
+        /** Cost of a half-size single-task network; false: none. */
+        halfCost: z.union([z.number().positive(), z.literal(false)]).optional(),
+        maxGroupSize: positiveInt.optional(),
+        /** The multi-task networks to try instead of every subset (exact and ESA). */
+        subsets: z.array(z.array(z.string()).nonempty()).optional(),
+        /** What a candidate is judged on: "loss" (validation loss) or "metric" (each task's main metric). */
+        criterion: z.enum(['loss', 'metric']).optional(),
+        /** ESA: the share of the epochs after which losses are read. */
+        earlyFraction: z.number().gt(0).max(1).optional(),
+        /** TAG: record affinity every this many steps. */
+        affinityEvery: positiveInt.optional(),
+        /** TAG: the score of a task alone ("last-resort" or a number). */
+        singletonScore: z.union([z.number(), z.literal('last-resort')]).optional(),
+        /** Validation share carved from the training data when the data section sets none (selection reads validation, reports test). */
+        validationShare: rate.optional(),
+        /** Seed of the random baseline and the local search. */
+        searchSeed: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -231,7 +281,7 @@ export type ExperimentInput = z.input<typeof experimentSchema>;
 /** Hints for fields users often get wrong, by the last path segment. */
 const FIX_HINTS: Record<string, string> = {
   kind: `use one of ${TASK_KINDS.map((k) => `"${k}"`).join(', ')}`,
-  source: 'use "multimnist", "multifashion", "multi-fashion-mnist", "csv", "synthetic-gradnorm" or "synthetic-mmoe"',
+  source: 'use "multimnist", "multifashion", "multi-fashion-mnist", "csv", "synthetic-gradnorm", "synthetic-mmoe" or "synthetic-clusters"',
   type: 'see the README for the accepted types',
 };
 
@@ -352,6 +402,15 @@ export function validateExperiment(input: unknown, source = 'experiment'): Exper
   const parsed = experimentSchema.safeParse(input);
   if (!parsed.success) throw toMtlError(parsed.error, input, source);
   const config = parsed.data;
+  if ('derivedTasks' in config.data && config.data.derivedTasks && config.data.source !== 'multi-fashion-mnist') {
+    throw new MtlError({
+      code: 'config.incompatible',
+      path: `${source}: data.derivedTasks`,
+      expected: 'derivedTasks only with source "multi-fashion-mnist" (the tasks come from a digit and a garment label)',
+      found: `source "${config.data.source}"`,
+      fix: 'use source: multi-fashion-mnist, or remove derivedTasks',
+    });
+  }
   const names = new Set<string>();
   config.tasks.forEach((t, i) => {
     if (names.has(t.name)) {

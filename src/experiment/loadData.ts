@@ -3,7 +3,9 @@ import { ArrayDataset, type Dataset } from '../data/dataset.js';
 import { loadCsvSplits } from '../data/csv.js';
 import type { PreprocessorJson } from '../preprocessing/preprocessor.js';
 import { multiMnistSplits } from '../data/multiMnist.js';
+import { withAttributeTasks } from '../data/multiMnistAttributes.js';
 import { gradNormRegression, mmoeSynthetic } from '../data/synthetic.js';
+import { syntheticClusters } from '../data/syntheticClusters.js';
 import { Random } from '../training/random.js';
 import { checkLabels } from '../tasks/checkLabels.js';
 import { buildTasks } from './buildExperiment.js';
@@ -36,15 +38,23 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
     case 'multifashion':
     case 'multi-fashion-mnist': {
       const kind = d.source === 'multimnist' ? 'mnist' : d.source === 'multifashion' ? 'fashion' : 'fashion+mnist';
-      ({ train, test } = multiMnistSplits({
+      const images = multiMnistSplits({
         source: kind,
         seed: config.seed,
         ...(d.trainSize ? { trainSize: d.trainSize } : {}),
         ...(d.testSize ? { testSize: d.testSize } : {}),
         ...(d.mnistDir ? { mnistDir: d.mnistDir } : {}),
         ...(d.fashionDir ? { fashionDir: d.fashionDir } : {}),
-      }));
-      for (const name of train.taskNames) classCounts[name] = 10;
+      });
+      train = images.train;
+      test = images.test;
+      if (d.derivedTasks) {
+        train = withAttributeTasks(images.train);
+        test = withAttributeTasks(images.test);
+        classCounts.digit = classCounts.garment = 10;
+      } else {
+        for (const name of train.taskNames) classCounts[name] = 10;
+      }
       break;
     }
     case 'csv': {
@@ -91,6 +101,18 @@ export function loadExperimentData(config: ExperimentConfig, source = 'experimen
         seed: config.seed,
         correlation: d.correlation,
         ...(d.sinusoidParams ? { sinusoidParams: d.sinusoidParams } : {}),
+        ...(d.trainSize ? { trainSize: d.trainSize } : {}),
+        ...(d.testSize ? { testSize: d.testSize } : {}),
+      }));
+      break;
+    case 'synthetic-clusters':
+      ({ train, test } = syntheticClusters({
+        seed: config.seed,
+        ...(d.clusters ? { clusters: d.clusters } : {}),
+        ...(d.inputDim ? { inputDim: d.inputDim } : {}),
+        ...(d.relatedness !== undefined ? { relatedness: d.relatedness } : {}),
+        ...(d.clusterSimilarity !== undefined ? { clusterSimilarity: d.clusterSimilarity } : {}),
+        ...(d.noiseStd !== undefined ? { noiseStd: d.noiseStd } : {}),
         ...(d.trainSize ? { trainSize: d.trainSize } : {}),
         ...(d.testSize ? { testSize: d.testSize } : {}),
       }));

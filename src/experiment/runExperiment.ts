@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../io/writeFile.js';
 import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefinedMetrics.js';
 import { ArrayDataset } from '../data/dataset.js';
 import { saveMultiTaskModel } from '../io/multiTaskModelFiles.js';
-import { fit, type FitResult } from '../training/fit.js';
+import { fit, type FitArgs, type FitResult } from '../training/fit.js';
 import { installSeededRandom } from '../training/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
 import { openRunFolder } from './runFolder.js';
@@ -73,13 +73,28 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** AdaShare: called after each search checkpoint is written (tests throw from it to simulate a killed run). */
   onSearchCheckpoint?: (progress: AdaShareSearchProgress) => void;
+  /** Passed to `fit` for the multi-task model's training (not the baselines'): e.g. the task-affinity recorder. */
+  beforeStep?: FitArgs['beforeStep'];
 }
 
 /** What a run folder's summary.json holds. */
 export interface RunSummary {
   name: string;
   backend?: string;
-  multiTask?: { evaluation: Evaluation; epochs: number; steps: number; seconds: number; parameters: number };
+  multiTask?: {
+    evaluation: Evaluation;
+    epochs: number;
+    steps: number;
+    seconds: number;
+    parameters: number;
+    /**
+     * When the experiment holds out a validation split: the final model's validation
+     * evaluation (the best epoch's under early stopping) and the one after each epoch, so
+     * that selections (task grouping) can read validation figures from the summary alone,
+     * wherever the run trained.
+     */
+    validation?: { final: Evaluation; byEpoch: Evaluation[] };
+  };
   singleTask?: Record<string, { evaluation: Evaluation[string]; epochs: number; seconds: number; parameters: number }>;
   /** The metrics Δm is computed from (each task's `deltaMetrics`), multi-task and single-task. */
   comparison?: MetricComparison[];
@@ -306,6 +321,7 @@ async function trainOne(
     runDir,
     resume: resumeFit,
     ...trainingArgs(config, options),
+    ...(options.beforeStep && !taskNames ? { beforeStep: options.beforeStep } : {}),
   });
   const { evaluate } = await import('../evaluation/evaluate.js');
   const evaluation = data.validation ? evaluate(model, taskNames ? data.test.withTasks(names) : data.test) : result.evaluation!;
@@ -366,7 +382,16 @@ export async function runExperiment(
     const summary: RunSummary = {
       name: config.name,
       ...(options.backend ? { backend: options.backend } : {}),
-      multiTask: { evaluation: mtl.evaluation, epochs: mtl.result.history.length, steps: mtl.result.steps, seconds: mtl.seconds, parameters: mtl.parameters },
+      multiTask: {
+        evaluation: mtl.evaluation,
+        epochs: mtl.result.history.length,
+        steps: mtl.result.steps,
+        seconds: mtl.seconds,
+        parameters: mtl.parameters,
+        ...(data.validation && mtl.result.evaluation
+          ? { validation: { final: mtl.result.evaluation, byEpoch: mtl.result.history.map((h) => h.evaluation!) } }
+          : {}),
+      },
     };
     writeSummary(runDir, summary, deltaMetricsOf(config));
     if (options.baselines ?? config.baselines) await runBaselines(config, { ...options, runDir, log }, data);

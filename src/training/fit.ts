@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
-import { disposeBatch, type Dataset } from '../data/dataset.js';
+import { disposeBatch, type Batch, type Dataset } from '../data/dataset.js';
 import { MtlError } from '../errors.js';
 import { evaluate, type Evaluation } from '../evaluation/evaluate.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
@@ -38,6 +38,18 @@ export interface EarlyStoppingSpec {
   minDelta?: number;
   /** Put back the weights of the best epoch when training ends. @defaultValue true */
   restoreBest?: boolean;
+}
+
+/** What {@link FitArgs.beforeStep} sees: the step about to run on `batch`. */
+export interface StepContext {
+  batch: Batch;
+  model: MultiTaskModel;
+  optimizer: Optimizer;
+  /** This step's learning rate (after the schedule). */
+  learningRate: number;
+  /** Steps done before this one. */
+  step: number;
+  epoch: number;
 }
 
 export interface FitArgs {
@@ -84,6 +96,12 @@ export interface FitArgs {
    * every step are those of the run as it happened.
    */
   changes?: readonly SettingChange[];
+  /**
+   * Called before every training step with its batch (task affinity is recorded this way).
+   * It must leave the model, the optimizer and the seeded random stream as it found them,
+   * so that training follows the same trajectory with or without it.
+   */
+  beforeStep?: (context: StepContext) => void;
 }
 
 export interface EpochRecord {
@@ -363,6 +381,7 @@ async function train_(
       const diagnose = Boolean(args.diagnosticsEvery) && (position.step + 1) % args.diagnosticsEvery! === 0;
       let result;
       try {
+        args.beforeStep?.({ batch, model, optimizer, learningRate, step: position.step, epoch });
         result = trainStep(batch, {
           model,
           optimizer,

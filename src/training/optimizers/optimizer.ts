@@ -21,6 +21,20 @@ export interface Optimizer {
   setState(state: OptimizerState, rename?: (savedName: string) => string | undefined): void;
   /** Step counter of one variable (0 when never updated). */
   stepsOf(variable: tf.Variable): number;
+  /**
+   * A copy of the state of `variables` (slots and step counters) that `restore()` puts back
+   * exactly, so an update can be tried and undone (TAG's lookahead). Optional for custom
+   * optimizers; without it such a trial has to go through {@link getState}/{@link setState}.
+   */
+  snapshot?(variables: readonly tf.Variable[]): OptimizerSnapshot;
+  dispose(): void;
+}
+
+/** Part of an optimizer's state, saved by {@link Optimizer.snapshot}. */
+export interface OptimizerSnapshot {
+  /** Put the saved state back (slots created since are removed); can be called more than once. */
+  restore(): void;
+  /** Free the saved copies. */
   dispose(): void;
 }
 
@@ -72,6 +86,36 @@ export abstract class SlotOptimizer implements Optimizer {
 
   stepsOf(variable: tf.Variable): number {
     return this.steps.get(variable.name) ?? 0;
+  }
+
+  snapshot(variables: readonly tf.Variable[]): OptimizerSnapshot {
+    const saved = variables.map((v) => {
+      const slots = this.slots.get(v.name);
+      return {
+        name: v.name,
+        steps: this.steps.get(v.name),
+        // Clones share the slot's data; an update assigns the slot new data and leaves it.
+        slots: slots ? Object.fromEntries(Object.entries(slots).map(([k, slot]) => [k, tf.clone(slot)])) : undefined,
+      };
+    });
+    return {
+      restore: () => {
+        for (const s of saved) {
+          if (s.steps === undefined) this.steps.delete(s.name);
+          else this.steps.set(s.name, s.steps);
+          const current = this.slots.get(s.name);
+          if (!s.slots) {
+            if (current) for (const slot of Object.values(current)) slot.dispose();
+            this.slots.delete(s.name);
+          } else {
+            for (const [k, value] of Object.entries(s.slots)) current![k]!.assign(value);
+          }
+        }
+      },
+      dispose: () => {
+        for (const s of saved) if (s.slots) tf.dispose(Object.values(s.slots));
+      },
+    };
   }
 
   getState(): OptimizerState {
