@@ -51,7 +51,7 @@ export { deltaM, type MetricComparison } from './evaluation/deltaM.js';
 
 export * from './data/index.js';
 
-export { saveModel, loadModel } from './io/modelFiles.js';
+export { saveModel, loadModel, readModelArtifacts } from './io/modelFiles.js';
 export { selectBackend } from './backend/selectBackend.js';
 
 export { validateExperiment, readExperiment, type ExperimentConfig, type ExperimentInput } from './experiment/config.js';
