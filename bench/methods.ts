@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { buildWorkload } from './workload.js';
 import { selectBackend, type BackendPreference } from '../src/backend/selectBackend.js';
 import { CAGRAD_TOY_STARTS } from '../src/data/synthetic.js';
-import { PARETO_TOY_STEPS, formatParetoToyTable, runParetoToy, type ParetoToyResult } from '../src/evaluation/paretoToy.js';
+import { PARETO_TOY_STEPS, formatParetoToyTable, runParetoToy, type ParetoToyResult } from './paretoToy.js';
 import type { GradientMode, WeightingMethod } from '../src/weighting/method.js';
 import { weightingMethods } from '../src/weighting/registry.js';
 import { median } from './median.js';

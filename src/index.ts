@@ -67,7 +67,7 @@ export {
 export * from './data/index.js';
 export * from './preprocessing/index.js';
 
-export { saveModel, loadModel } from './io/modelFiles.js';
+export { saveModel, loadModel, readModelArtifacts } from './io/modelFiles.js';
 export { RUN_MARKER, markRunFolder, isMarkedRunFolder, ensureRunFolder, clearRunFolder } from './io/runMarker.js';
 export { acquireRunLock, readRunLock, LOCK_FILE, type RunLock, type LockOwner } from './io/runLock.js';
 export { saveMultiTaskModel, loadMultiTaskModel, modelFolder, type SaveMultiTaskModelOptions } from './io/multiTaskModelFiles.js';

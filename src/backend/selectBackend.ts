@@ -265,8 +265,16 @@ const ATTEMPTS: Record<BackendName, (context: Context) => Promise<Attempt>> = {
   async wasm() {
     // Loaded only when wasm is chosen: importing the wasm package registers a backend
     // that outranks cpu, which must not happen merely because mtl-ts was imported.
+    // The wasm package is an optional peer dependency: absent, wasm is skipped with a hint.
+    let wasmPackage: typeof import('@tensorflow/tfjs-backend-wasm');
+    try {
+      wasmPackage = await import('@tensorflow/tfjs-backend-wasm');
+    } catch (error) {
+      if (!isModuleMissing(error, '@tensorflow/tfjs-backend-wasm')) throw error;
+      return { ok: false, reason: 'wasm: @tensorflow/tfjs-backend-wasm is not installed', fix: 'npm install @tensorflow/tfjs-backend-wasm' };
+    }
+    const { getThreadsCount, setWasmPaths } = wasmPackage;
     const { installWasmKernelFixes } = await import('./wasmKernels.js');
-    const { getThreadsCount, setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
     installWasmKernelFixes();
     const paths = await pointWasmAtPackage(setWasmPaths);
     if (!(await activate('wasm'))) {

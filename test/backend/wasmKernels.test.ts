@@ -109,7 +109,7 @@ describe('a training step on wasm + fixes equals cpu', () => {
         () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
         model.trainableWeights.map((w) => w.read() as tf.Variable),
       );
-      const out = [value.dataSync() as Float32Array, ...model.trainableWeights.map((w) => grads[w.read().name]!.dataSync() as Float32Array)];
+      const out = [value.dataSync() as Float32Array, ...model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]!.dataSync() as Float32Array)];
       const initial = model.getWeights().map((w) => w.dataSync() as Float32Array);
       const initialShapes = model.getWeights().map((w) => w.shape);
       tf.dispose([value, x, y, ...Object.values(grads)]);

@@ -31,8 +31,8 @@
  *   x2 = 12), where all gradients vanish with c1′ and sech²(x2) although every point is
  *   dominated, so it alone does not prove that a run reached the front; use both.
  */
-import type { WeightingMethod } from '../weighting/method.js';
-import { adamStep, initAdam } from '../weighting/adamStep.js';
+import type { WeightingMethod } from '../src/weighting/method.js';
+import { adamStep, initAdam } from '../src/weighting/adamStep.js';
 
 /** Clamp of the toy's log terms (the reference code's LOWER). */
 const LOWER = 5e-6;

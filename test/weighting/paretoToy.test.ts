@@ -12,7 +12,7 @@ import {
   paretoStationarity,
   runParetoToy,
   type ParetoToyResult,
-} from '../../src/evaluation/paretoToy.js';
+} from '../../bench/paretoToy.js';
 import { weightingMethods } from '../../src/weighting/registry.js';
 
 /*
