@@ -21,6 +21,9 @@ if (!load.ok) throw new Error(load.reason);
 const addon = load.addon;
 addon.setNumThreads(Number(values.threads));
 const info = addon.info();
+if (!info.isasUsable || !addon.setGemm) throw new Error('this addon predates the own GEMM (no isasUsable / setGemm): rebuild it with npm run build:native');
+const setGemm = addon.setGemm.bind(addon);
+const isasUsable = info.isasUsable;
 
 // [label, m, n, k, transposeA, transposeB]
 const SHAPES: Array<[string, number, number, number, boolean, boolean]> = [
@@ -40,7 +43,7 @@ const SHAPES: Array<[string, number, number, number, boolean, boolean]> = [
 ];
 
 const gemms: Array<{ name: string; isa: string | null; gemm: string }> = [];
-for (const isa of info.isasUsable.split(',')) gemms.push({ name: `own ${isa}`, isa, gemm: 'own' });
+for (const isa of isasUsable.split(',')) gemms.push({ name: `own ${isa}`, isa, gemm: 'own' });
 if (info.blas) gemms.push({ name: 'OpenBLAS', isa: null, gemm: 'openblas' });
 const reference = info.blas ? 'OpenBLAS' : gemms[0]!.name;
 
@@ -67,7 +70,7 @@ for (const [label, m, n, k, ta, tb] of SHAPES) {
   const best = gemms.map(() => 0);
   for (let round = 0; round < Number(values.rounds); round++) {
     gemms.forEach((g, i) => {
-      if (!addon.setGemm(g.isa, g.gemm)) throw new Error(`setGemm(${g.isa}, ${g.gemm}) refused`);
+      if (!setGemm(g.isa, g.gemm)) throw new Error(`setGemm(${g.isa}, ${g.gemm}) refused`);
       best[i] = Math.max(best[i]!, gflops(m, n, k, ta, tb, a, b, c));
     });
   }
@@ -75,5 +78,5 @@ for (const [label, m, n, k, ta, tb] of SHAPES) {
   const ratios = gemms.map((g, i) => (g.name === reference ? null : `${(best[i]! / ref).toFixed(2)}×`)).filter((r) => r !== null);
   console.log(`| ${label} | ${best.map((v) => v.toFixed(1)).join(' | ')} | ${ratios.join(' | ')} |`);
 }
-addon.setGemm(info.isa, info.gemm);
+setGemm(info.isa ?? null, info.gemm ?? null);
 console.log(`load average ${loadavg()[0]!.toFixed(2)} at the end`);

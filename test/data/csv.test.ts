@@ -66,7 +66,7 @@ test('loadCsvDataset: features, every target kind, and empty target cells as mis
     '50,3.5,TRUE,,true,yes,2,-1',
     '60,4,0,paris,0,no,1e1,3',
   ].join('\n');
-  const { dataset, featureNames, classes, standardization } = load(text, {
+  const { dataset, featureNames, classes } = load(text, {
     features: ['age'],
     targets: [
       { name: 'income', kind: 'regression', columns: ['income'] },
@@ -76,7 +76,6 @@ test('loadCsvDataset: features, every target kind, and empty target cells as mis
       { name: 'ys', kind: 'regression', columns: ['y1', 'y2'] },
     ],
   });
-  assert.equal(standardization, undefined);
   assert.deepEqual(featureNames, ['age']);
   assert.equal(dataset.size, 4);
   assert.deepEqual(dataset.inputShape, [1]);

@@ -88,7 +88,7 @@ const TARGETS = [
 test('leak test: loadCsvSplits fits the scalers and imputation on the training rows alone', () => {
   const path = join(tmp, 'leak.csv');
   writeData(path, 400);
-  const args = { features: ['x', 'u', 'color'], targets: TARGETS, testFraction: 0.25, validationFraction: 0.2, seed: 3, stream: false } as const;
+  const args = { features: ['x', 'u', 'color'], targets: TARGETS, testFraction: 0.25, validationFraction: 0.2, seed: 3, stream: false as const };
   const split = loadCsvSplits(path, { ...args, standardize: true });
   assert.equal(split.streaming, false);
   assert.deepEqual([split.train.size, split.validation!.size, split.test.size], [240, 60, 100]);

@@ -116,8 +116,9 @@ test('an experiment with derivedTasks loads the six tasks', { skip: !existsSync(
   });
   const data = loadExperimentData(config);
   assert.deepEqual(data.train.taskNames, ['digit', 'digitOdd', 'digitAtLeast5', 'garment', 'footwear', 'upperBody']);
-  const digit = data.train.targets.digit!.values;
-  const odd = data.train.targets.digitOdd!.values;
+  const train = data.train as ArrayDataset;
+  const digit = train.targets.digit!.values;
+  const odd = train.targets.digitOdd!.values;
   for (let i = 0; i < 200; i++) assert.equal(odd[i], digit[i]! % 2);
   assert.throws(
     () => loadExperimentData({ ...config, tasks: [{ name: 'garment', kind: 'multiclass', classes: 5 }] } as typeof config),

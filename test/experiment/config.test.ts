@@ -1,3 +1,4 @@
+import type { ArrayDataset } from '../../src/data/dataset.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -138,7 +139,8 @@ test('synthetic-mmoe data: sinusoidParams reaches the generator, and a wrong val
   });
   const normal = await loadExperimentData(validateExperiment(mmoe({})));
   const fixed = await loadExperimentData(validateExperiment(mmoe({ sinusoidParams: 'fixed' })));
-  assert.deepEqual(fixed.train.features.data, normal.train.features.data);
-  assert.notDeepEqual(fixed.train.targets.task0!.values, normal.train.targets.task0!.values);
+  const [fixedTrain, normalTrain] = [fixed.train as ArrayDataset, normal.train as ArrayDataset];
+  assert.deepEqual(fixedTrain.features.data, normalTrain.features.data);
+  assert.notDeepEqual(fixedTrain.targets.task0!.values, normalTrain.targets.task0!.values);
   expectError(() => validateExperiment(mmoe({ sinusoidParams: 'gaussian' })), { code: 'config.bad_value', path: /data\.sinusoidParams/, found: /gaussian/ });
 });

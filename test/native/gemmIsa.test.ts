@@ -102,7 +102,7 @@ describe('the GEMM on each instruction set and BLAS vs stock cpu', { skip: skipN
       });
 
       test('convolutions and both gradients (im2col GEMMs)', async () => {
-        const x = [3, 11, 13, 5], w = [3, 5, 5, 7];
+        const x: [number, number, number, number] = [3, 11, 13, 5], w: [number, number, number, number] = [3, 5, 5, 7];
         const conv = { strides: [2, 1], pad: 'same', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
         await compareKernel('Conv2D', () => ({ x: randomTensor(x, 10), filter: randomTensor(w, 11) }), conv, `${name} conv2d`, 2e-5);
         const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, [2, 1], 'same').shape);

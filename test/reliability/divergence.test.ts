@@ -39,7 +39,7 @@ after(() => work.cleanup());
  * Squared error whose gradient is NaN on rows labelled 999 while the loss stays finite:
  * a gradient divergence that a finite loss does not show.
  */
-const poisonedSquaredError = tf.customGrad((outputs: tf.Tensor, labels: tf.Tensor, save: tf.GradSaveFunc) => {
+const poisonedSquaredError = tf.customGrad(((outputs: tf.Tensor, labels: tf.Tensor, save: tf.GradSaveFunc) => {
   save([outputs, labels]);
   return {
     value: tf.sum(tf.square(tf.sub(outputs, labels)), 1),
@@ -49,7 +49,7 @@ const poisonedSquaredError = tf.customGrad((outputs: tf.Tensor, labels: tf.Tenso
       return [tf.where(tf.equal(l, 999), tf.fill(g.shape, Number.NaN), g), tf.zerosLike(l)];
     },
   };
-}) as (o: tf.Tensor2D, l: tf.Tensor2D) => tf.Tensor1D;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (o: tf.Tensor2D, l: tf.Tensor2D) => tf.Tensor1D;
 
 const N = 48;
 const BATCH = 8;

@@ -262,6 +262,7 @@ test('taskGradientScales scale each task\'s own gradient and leave the shared up
     name: 'summing',
     description: 'test method: the plain sum of the rows, with task gradient scales',
     needs: 'gradients',
+    balancesScales: false,
     gradientModes: ['parameters'],
     resolveOptions: () => ({}),
     init: () => null,
