@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlError } from '../errors.js';
 import type { ExperimentConfig } from '../experiment/config.js';
 import { readSummary, runExperiment, type RunOptions, type RunSummary } from '../experiment/runExperiment.js';
 import { hasCheckpoint } from '../training/checkpoint.js';
+import { ensureRunFolder } from '../io/runMarker.js';
 import { AffinityRecorder, type AffinityRecord } from './affinityRecorder.js';
 
 /** Options of {@link runAffinity}. */
@@ -64,7 +65,8 @@ export async function runAffinity(config: ExperimentConfig, options: AffinityRun
       fix: 'pass --resume to continue it, --force to overwrite it, or choose another --run-dir',
     });
   }
-  mkdirSync(runDir, { recursive: true });
+  // A folder mtl created (marked), never someone else's: the recorder writes into it before runExperiment opens it.
+  ensureRunFolder(runDir);
   const recorder = new AffinityRecorder({ every, file: join(runDir, AFFINITY_RECORDS_FILE), resume });
   const summary = await runExperiment(config, {
     runDir,
