@@ -4,7 +4,6 @@ import { MtlError } from '../errors.js';
 import type { ExperimentConfig } from '../experiment/config.js';
 import { readSummary, runExperiment, type RunOptions, type RunSummary } from '../experiment/runExperiment.js';
 import { hasCheckpoint } from '../training/checkpoint.js';
-import { ensureRunFolder } from '../io/runMarker.js';
 import { AffinityRecorder, type AffinityRecord } from './affinityRecorder.js';
 
 /** Options of {@link runAffinity}. */
@@ -65,8 +64,6 @@ export async function runAffinity(config: ExperimentConfig, options: AffinityRun
       fix: 'pass --resume to continue it, --force to overwrite it, or choose another --run-dir',
     });
   }
-  // A folder mtl created (marked), never someone else's: the recorder writes into it before runExperiment opens it.
-  ensureRunFolder(runDir);
   const recorder = new AffinityRecorder({ every, file: join(runDir, AFFINITY_RECORDS_FILE), resume });
   const summary = await runExperiment(config, {
     runDir,
