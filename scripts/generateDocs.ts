@@ -4,6 +4,8 @@
  * - docs/balancing.md: the table of the 28 task-balancing methods (name, paper, what
  *   each needs, gradient modes, whether it balances loss scales, every option with its
  *   default and its JSDoc), read from the registry in src/weighting/;
+ * - docs/architectures.md: every architecture's options with their defaults, read from
+ *   the architecture registry (src/architectures/registry.ts);
  * - docs/cli.md: every `mtl` command with its usage, description, options and examples,
  *   read from the command definitions in src/cli/commands/ (what `--help` prints).
  *
@@ -19,6 +21,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { GLOBAL_OPTIONS, type Command, type OptionSpec } from '../src/cli/command.js';
 import { COMMANDS } from '../src/cli/commands/index.js';
+import { ARCHITECTURES, ARCHITECTURE_OPTIONS, resolveArchitecture } from '../src/architectures/registry.js';
+import { resolveAdaShareSchedule } from '../src/training/adashareTraining.js';
 import { weightingMethods } from '../src/weighting/registry.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -119,8 +123,19 @@ function cliReference(commands: readonly Command[]): string {
   return out.join('\n').trimEnd();
 }
 
+function architectureOptions(): string {
+  const rows = ['| `model.architecture` | `model.options` (default) |', '| --- | --- |'];
+  for (const name of ARCHITECTURES) {
+    const resolved = { ...resolveArchitecture(name), ...(name === 'adashare' ? resolveAdaShareSchedule({}) : {}) } as Record<string, unknown>;
+    const options = ARCHITECTURE_OPTIONS[name].map((key) => `\`${key}\` (${key in resolved ? code(resolved[key]) : key === 'levels' ? 'one per encoder stage' : 'none'})`);
+    rows.push(`| \`${name}\` | ${options.length ? options.join(', ') : '—'} |`);
+  }
+  return rows.join('\n');
+}
+
 const PARTS: Record<string, { file: string; make: () => Promise<string> | string }> = {
   'weighting-methods': { file: 'docs/balancing.md', make: balancingTable },
+  'architecture-options': { file: 'docs/architectures.md', make: architectureOptions },
   'cli-commands': { file: 'docs/cli.md', make: () => cliReference(COMMANDS) },
 };
 
