@@ -33,7 +33,7 @@ export interface SelectBackendOptions {
    */
   log?: (line: string) => void;
   /**
-   * Environment to read {@link BACKEND_ENV_VAR} from.
+   * Environment to read `BACKEND_ENV_VAR` from.
    * @defaultValue `process.env`
    */
   env?: Record<string, string | undefined>;

@@ -23,3 +23,6 @@ export { runFigures } from './runFigures.js';
 export { readRun, type RunData } from './runFolder.js';
 export { parseAffinity, parseGrouping, type AffinityMatrix, type TaskGrouping } from './taskGroupsFile.js';
 export { writeReport, type WriteReportOptions, type WrittenReport } from './writeReport.js';
+export type { LoggedGate, LoggedStitch, LoggedTaskEvaluation } from './metricsLog.js';
+export type { PolicyView, RunConfigView, RunSummaryView, SummaryEvaluation } from './runFolder.js';
+export type { GroupedNetwork } from './taskGroupsFile.js';
