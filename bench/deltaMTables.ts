@@ -89,7 +89,7 @@ for (const file of files) {
     }
   }
 }
-console.log('| table | row | Δm printed | Δm per task first (mtl-ts) | Δm over all metrics (Maninis / Nash-MTL) | recomputed vs printed |');
+console.log('| table | row | Δm printed | Δm per task first (tfjs-multitask) | Δm over all metrics (Maninis / Nash-MTL) | recomputed vs printed |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const line of report) console.log(line);
 console.log(`\n${rowsChecked} rows; one metric per task in every table, so the two definitions coincide: largest difference ${worstDefinitionGap.toExponential(1)} points.`);

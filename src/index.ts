@@ -1,5 +1,5 @@
 /**
- * mtl-ts: multi-task learning on TensorFlow.js.
+ * tfjs-multitask: multi-task learning on TensorFlow.js.
  *
  * Tasks, sharing architectures, task-balancing methods, the training loop with
  * checkpoints and resume, evaluation against single-task baselines (Δm), data loaders
