@@ -4,7 +4,7 @@
   # CPU's best is picked at load time). Where pkg-config finds OpenBLAS the addon is
   # also linked against it (MTL_HAVE_OPENBLAS) and may use its sgemm; MTL_NATIVE_BLAS=none
   # builds without it (native/detect-blas.cjs). If nothing can build, installation still
-  # succeeds and mtl-ts falls back to the JavaScript/wasm backends (see tryInstallNative).
+  # succeeds and tfjs-multitask falls back to the JavaScript/wasm backends (see tryInstallNative).
   "variables": {
     "mtl_blas%": "<!(node native/detect-blas.cjs)",
     "mtl_x86%": "<!(node -p \"['x64','ia32'].includes(process.arch) ? 1 : 0\")"

@@ -1,5 +1,5 @@
 /**
- * Re-derive the Δm columns of the result tables in Markdown files (default: README.md)
+ * Re-derive the Δm columns of the result tables in Markdown files (default: docs/results.md)
  * from the per-task numbers printed beside them, with the library's definition
  * (`deltaMByTask`: per task first, then over tasks) and with the over-all-metrics form
  * of Maninis et al. / Nash-MTL (`deltaMOverMetrics`), for when the run folders behind a
@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { deltaMByTask, deltaMOverMetrics, type MetricComparison } from '../src/evaluation/deltaM.js';
 
-const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['README.md'];
+const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['docs/results.md'];
 
 /** The tables of a Markdown text: header cells and rows of cells, with the line of the header. */
 function tables(text: string): Array<{ line: number; header: string[]; rows: string[][] }> {
@@ -89,7 +89,7 @@ for (const file of files) {
     }
   }
 }
-console.log('| table | row | Δm printed | Δm per task first (mtl-ts) | Δm over all metrics (Maninis / Nash-MTL) | recomputed vs printed |');
+console.log('| table | row | Δm printed | Δm per task first (tfjs-multitask) | Δm over all metrics (Maninis / Nash-MTL) | recomputed vs printed |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const line of report) console.log(line);
 console.log(`\n${rowsChecked} rows; one metric per task in every table, so the two definitions coincide: largest difference ${worstDefinitionGap.toExponential(1)} points.`);

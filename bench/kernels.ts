@@ -1,5 +1,5 @@
 /**
- * Training speed of tfjs's cpu backend, stock wasm and wasm with mtl-ts's kernel
+ * Training speed of tfjs's cpu backend, stock wasm and wasm with tfjs-multitask's kernel
  * fixes, side by side in one run (`node --import tsx bench/kernels.ts`, about a
  * minute and a half on 2 cores):
  *

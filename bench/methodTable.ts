@@ -15,7 +15,7 @@
  * Trials run in parallel (--jobs, default every core; or --queue for `mtl worker`s);
  * finished ones are reused and interrupted ones resume, so the command can be stopped
  * and started again. --table-only prints the table of the trials finished so far (the
- * README's tables are regenerated that way from their sweep folders) and --markdown
+ * the tables in docs/results.md are regenerated that way from their sweep folders) and --markdown
  * also writes it to a file. The default folder is runs/table-<experiment name>, with
  * -e<N> / -n<N> appended when --epochs / --train-size shrink the budget.
  */

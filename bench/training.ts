@@ -59,7 +59,7 @@ try {
     },
   });
   backends.push({
-    name: 'wasm + mtl-ts fixes',
+    name: 'wasm + tfjs-multitask fixes',
     async activate() {
       native.uninstallNative();
       const { selectBackend } = await import('../src/backend/selectBackend.js');

@@ -16,7 +16,7 @@ function describe(info) {
     : `own GEMM, ${isa}`;
   const compiled = (info.isasCompiled || '').split(',').filter(Boolean).map((i) => ISA_NAMES[i] || i).join(', ');
   const blas = info.blas ? `linked with ${info.blasConfig.split(' ').slice(0, 2).join(' ')}` : 'built without OpenBLAS';
-  return { gemm, line: `mtl-ts native kernels: ${gemm} on this CPU (compiled: ${compiled}; ${blas})` };
+  return { gemm, line: `tfjs-multitask native kernels: ${gemm} on this CPU (compiled: ${compiled}; ${blas})` };
 }
 
 try {
@@ -29,5 +29,5 @@ try {
     JSON.stringify({ summary: line, runs: gemm, builtAt: new Date().toISOString(), node: process.version, ...info }, null, 2) + '\n',
   );
 } catch (error) {
-  console.warn(`mtl-ts: the native addon was built but could not be loaded to report on it: ${String(error).split('\n')[0]}`);
+  console.warn(`tfjs-multitask: the native addon was built but could not be loaded to report on it: ${String(error).split('\n')[0]}`);
 }

@@ -1,6 +1,6 @@
 /**
  * A coded, structured error: what went wrong, where, what was expected, what was
- * found, and how to fix it. Every user-facing failure in mtl-ts is one of these, so
+ * found, and how to fix it. Every user-facing failure in tfjs-multitask is one of these, so
  * the CLI can print it in one block and programs can branch on `code`.
  */
 export class MtlError extends Error {

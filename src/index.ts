@@ -1,5 +1,5 @@
 /**
- * mtl-ts: multi-task learning on TensorFlow.js.
+ * tfjs-multitask: multi-task learning on TensorFlow.js.
  *
  * Tasks, sharing architectures, task-balancing methods, the training loop with
  * checkpoints and resume, evaluation against single-task baselines (Δm), data loaders
@@ -85,7 +85,7 @@ export type {
 export { describeModel, readModelMetadata, userDefinedMetadata, taskSpecOf, activationOf, METADATA_KEY, type ModelMetadata, type TaskMetadata, type OutputActivation } from './inference/modelMetadata.js';
 export { predictionColumns, predictionCells } from './inference/predictionTable.js';
 export { predictCsv, type PredictCsvOptions } from './experiment/predictCsv.js';
-export { selectBackend } from './backend/selectBackend.js';
+export { selectBackend, BACKEND_PREFERENCES } from './backend/selectBackend.js';
 
 export { validateExperiment, readExperiment, type ExperimentConfig, type ExperimentInput } from './experiment/config.js';
 export { runExperiment, runBaselines, formatSummary, type RunSummary } from './experiment/runExperiment.js';
@@ -129,3 +129,30 @@ export { runGrouping, readGroupingResults, GROUPING_METHODS, type GroupingMethod
 export { formatGrouping } from './grouping/formatGrouping.js';
 export { analyseTransfer, formatTransferReport, type TransferReport, type TransferFinding, type TransferOptions } from './grouping/negativeTransfer.js';
 export type { StepContext } from './training/fit.js';
+
+// Types the exports above refer to (options, results, records), so that users can name them.
+export type { AdaSharePhase } from './architectures/adashare.js';
+export { ADASHARE_SCHEDULE_KEYS, type AdaShareSchedule } from './training/adashareTraining.js';
+export type { AffinityMatrices } from './grouping/affinityRecorder.js';
+export type { BaselineComparison } from './grouping/negativeTransfer.js';
+export type { BuildArchitectureArgs } from './architectures/registry.js';
+export type { CheckLabelsOptions } from './tasks/checkLabels.js';
+export type { CheckpointContents, CheckpointSummary } from './training/checkpoint.js';
+export type { CrossStitchLayerArgs, StitchedMultiTaskModel, StitchWeights } from './architectures/crossStitch.js';
+export type { ArchitectureOptions } from './architectures/options.js';
+export type { CsvPlan, SplitCode } from './data/csvScan.js';
+export type { DescribeOverride } from './trials/overrides.js';
+export type { DivergenceKind } from './training/divergence.js';
+export type { ExperimentData } from './experiment/loadData.js';
+export type { GroupedTask, PhaseCost } from './grouping/runGrouping.js';
+export type { MeanStd } from './evaluation/meanStd.js';
+export type { MemoryPart } from './experiment/memoryEstimate.js';
+export type { MetricAccumulator } from './tasks/task.js';
+export type { OptimizerSnapshot } from './training/optimizers/optimizer.js';
+export type { PairwiseBoundOptions } from './grouping/pairwiseBound.js';
+export type { RowFailure } from './sweep/sweepTable.js';
+export type { RunOptions } from './experiment/runExperiment.js';
+export type { BackendName, BackendPreference, SelectBackendOptions, SelectedBackend } from './backend/selectBackend.js';
+export type { SettingChange } from './training/settingChanges.js';
+export type { StaticWeightingOptions } from './weighting/static.js';
+export type { SweepConfiguration } from './sweep/sweepPlan.js';

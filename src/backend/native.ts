@@ -23,7 +23,7 @@ import { useGradDropPasses } from '../weighting/gradDropPasses.js';
 
 /** One line telling a user how to get the native path. */
 export const NATIVE_HINT =
-  'for the fast native CPU path: apt-get install g++ make python3 (libopenblas-dev and pkg-config optional), then npm rebuild mtl-ts';
+  'for the fast native CPU path: apt-get install g++ make python3 (libopenblas-dev and pkg-config optional), then npm rebuild tfjs-multitask';
 
 /** Options for {@link tryInstallNative}. */
 export interface NativeOptions {

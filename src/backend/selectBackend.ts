@@ -1,11 +1,11 @@
 /**
- * Picks the TensorFlow.js backend mtl-ts trains on, and says in one log line what
+ * Picks the TensorFlow.js backend tfjs-multitask trains on, and says in one log line what
  * was picked and why (DESIGN.md, "Substrate"). Order for `'auto'`:
  *
  * 1. `tensorflow`: `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`, when the
  *    user installed one (never a dependency: its install downloads libtensorflow);
- * 2. `native`: mtl-ts's own fast CPU path (`./native.js`, optional);
- * 3. `wasm`: tfjs's wasm backend (XNNPACK, SIMD) with mtl-ts's kernel fixes;
+ * 2. `native`: tfjs-multitask's own fast CPU path (`./native.js`, optional);
+ * 3. `wasm`: tfjs's wasm backend (XNNPACK, SIMD) with tfjs-multitask's kernel fixes;
  * 4. `cpu`: tfjs's plain JavaScript backend, which always works.
  *
  * `webgpu` is used only when asked for by name.
@@ -33,7 +33,7 @@ export interface SelectBackendOptions {
    */
   log?: (line: string) => void;
   /**
-   * Environment to read {@link BACKEND_ENV_VAR} from.
+   * Environment to read `BACKEND_ENV_VAR` from.
    * @defaultValue `process.env`
    */
   env?: Record<string, string | undefined>;
@@ -51,7 +51,7 @@ export interface SelectedBackend {
   name: BackendName;
   /** The name tfjs knows the active backend by (`tf.getBackend()`). */
   tfBackend: string;
-  /** A short description, e.g. `wasm (SIMD, 1 thread, mtl-ts kernel fixes)`. */
+  /** A short description, e.g. `wasm (SIMD, 1 thread, tfjs-multitask kernel fixes)`. */
   description: string;
   /** Why each backend tried before this one was passed over (empty when the first try worked). */
   skipped: string[];
@@ -72,7 +72,7 @@ const defaultImport = (specifier: string): Promise<unknown> => import(specifier)
  * The preference is, in order: the `preference` argument when it names a backend;
  * else the `MTL_BACKEND` environment variable (one of `auto`, `tensorflow`,
  * `native`, `wasm`, `cpu`, `webgpu`); else `'auto'`. `'auto'` tries tfjs-node, then
- * mtl-ts's native path, then wasm with mtl-ts's kernel fixes, then cpu. A backend
+ * tfjs-multitask's native path, then wasm with tfjs-multitask's kernel fixes, then cpu. A backend
  * forced by name that cannot be used throws an {@link MtlError} (code
  * `backend.unavailable`) saying what was expected, what was found and how to fix it;
  * an unknown name throws `backend.unknown`.
@@ -82,9 +82,9 @@ const defaultImport = (specifier: string): Promise<unknown> => import(specifier)
  * @returns the backend picked, already active (`tf.getBackend()` returns its `tfBackend`).
  * @example
  * ```ts
- * import { selectBackend } from 'mtl-ts';
+ * import { selectBackend } from 'tfjs-multitask';
  * const backend = await selectBackend();
- * // stderr: backend: wasm (SIMD, 1 thread, mtl-ts kernel fixes); tfjs-node not installed; ...
+ * // stderr: backend: wasm (SIMD, 1 thread, tfjs-multitask kernel fixes); tfjs-node not installed; ...
  * ```
  */
 export async function selectBackend(
@@ -119,7 +119,7 @@ export async function selectBackend(
         path: source === BACKEND_ENV_VAR ? BACKEND_ENV_VAR : 'selectBackend(preference)',
         expected: `the '${chosen}' backend to be usable (${source === BACKEND_ENV_VAR ? `${BACKEND_ENV_VAR}=${chosen}` : `selectBackend('${chosen}')`})`,
         found: attempt.reason,
-        fix: `${attempt.fix}; or let mtl-ts pick the best available backend (${BACKEND_ENV_VAR}=auto, or no preference)`,
+        fix: `${attempt.fix}; or let tfjs-multitask pick the best available backend (${BACKEND_ENV_VAR}=auto, or no preference)`,
       });
     }
     const picked = finish(chosen, attempt.description, []);
@@ -229,15 +229,15 @@ const ATTEMPTS: Record<BackendName, (context: Context) => Promise<Attempt>> = {
       const missing = isModuleMissing(error, 'native.js') || isModuleMissing(error, 'native.ts');
       return {
         ok: false,
-        reason: missing ? 'native path unavailable: not built into this mtl-ts' : `native path unavailable: ${errorText(error)}`,
-        fix: 'use a build of mtl-ts that includes src/backend/native.ts',
+        reason: missing ? 'native path unavailable: not built into this tfjs-multitask' : `native path unavailable: ${errorText(error)}`,
+        fix: 'use a build of tfjs-multitask that includes src/backend/native.ts',
       };
     }
     if (typeof mod.tryInstallNative !== 'function') {
       return {
         ok: false,
         reason: 'native path unavailable: its module exports no tryInstallNative()',
-        fix: 'use a build of mtl-ts whose src/backend/native.ts exports tryInstallNative()',
+        fix: 'use a build of tfjs-multitask whose src/backend/native.ts exports tryInstallNative()',
       };
     }
     let result: { ok: boolean; reason?: string; kernels?: string };
@@ -264,7 +264,7 @@ const ATTEMPTS: Record<BackendName, (context: Context) => Promise<Attempt>> = {
 
   async wasm() {
     // Loaded only when wasm is chosen: importing the wasm package registers a backend
-    // that outranks cpu, which must not happen merely because mtl-ts was imported.
+    // that outranks cpu, which must not happen merely because tfjs-multitask was imported.
     // The wasm package is an optional peer dependency: absent, wasm is skipped with a hint.
     let wasmPackage: typeof import('@tensorflow/tfjs-backend-wasm');
     try {
@@ -288,7 +288,7 @@ const ATTEMPTS: Record<BackendName, (context: Context) => Promise<Attempt>> = {
     const threads = getThreadsCount();
     return {
       ok: true,
-      description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, mtl-ts kernel fixes)`,
+      description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, tfjs-multitask kernel fixes)`,
     };
   },
 

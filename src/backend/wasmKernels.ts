@@ -1,5 +1,5 @@
 /**
- * mtl-ts's fixes to the tfjs wasm backend, so that it trains conv nets and MLPs
+ * tfjs-multitask's fixes to the tfjs wasm backend, so that it trains conv nets and MLPs
  * at XNNPACK speed (see DESIGN.md, "Known tfjs gaps"). Each fix lives in its own
  * file under `kernels/`; this module registers them all with tfjs's kernel
  * registry, keeping the stock kernels so that the fixes can call them and so that
@@ -44,11 +44,11 @@ const FIXES: readonly KernelFix[] = [
   sumFix,
 ];
 
-/** Marks kernel functions registered by mtl-ts, so a second install (even from a second copy of this module) is a no-op. */
-const FIX_MARK = Symbol.for('mtl-ts.wasmKernelFix');
+/** Marks kernel functions registered by tfjs-multitask, so a second install (even from a second copy of this module) is a no-op. */
+const FIX_MARK = Symbol.for('tfjs-multitask.wasmKernelFix');
 
 /** What a kernel was before the fixes: the stock config, or undefined where wasm had none. */
-const STOCK_KEY = Symbol.for('mtl-ts.wasmKernelStock');
+const STOCK_KEY = Symbol.for('tfjs-multitask.wasmKernelStock');
 type StockRegistry = Map<string, tf.KernelConfig | undefined>;
 function stockRegistry(): StockRegistry {
   const holder = globalThis as unknown as Record<symbol, StockRegistry | undefined>;
@@ -70,7 +70,7 @@ export interface WasmKernelFixInfo {
 }
 
 /**
- * Registers mtl-ts's wasm kernel fixes with tfjs's kernel registry (backend
+ * Registers tfjs-multitask's wasm kernel fixes with tfjs's kernel registry (backend
  * `wasm`). Idempotent: calling it again, before or after `tf.setBackend('wasm')`,
  * changes nothing. The stock kernels are kept and called by the fixes (e.g. the
  * untransposed BatchMatMul), and their setup functions still run when the wasm
@@ -97,7 +97,7 @@ export interface WasmKernelFixInfo {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { installWasmKernelFixes } from 'mtl-ts';
+ * import { installWasmKernelFixes } from 'tfjs-multitask';
  * installWasmKernelFixes();
  * await tf.setBackend('wasm');
  * ```
@@ -139,7 +139,7 @@ export function uninstallWasmKernelFixes(): void {
   }
 }
 
-/** Whether every mtl-ts wasm kernel fix is currently registered. */
+/** Whether every tfjs-multitask wasm kernel fix is currently registered. */
 export function wasmKernelFixesInstalled(): boolean {
   return FIXES.every((fix) => isFix(tf.getKernel(fix.kernelName, WASM)));
 }

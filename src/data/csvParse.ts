@@ -6,7 +6,7 @@ import { MtlError } from '../errors.js';
  * system, so the browser can use it too; `csvSource.ts` reads files in chunks.
  */
 
-/** The field delimiters mtl-ts reads: comma, semicolon or tab. */
+/** The field delimiters tfjs-multitask reads: comma, semicolon or tab. */
 export type CsvDelimiter = ',' | ';' | '\t';
 
 /** Every delimiter {@link detectDelimiter} chooses from, in order of preference on a tie. */

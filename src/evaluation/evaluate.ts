@@ -36,8 +36,8 @@ function evaluable(model: MultiTaskModel | LoadedMultiTaskModel): Evaluable {
     throw new MtlError({
       code: 'model.no_metadata',
       path: 'evaluate(model)',
-      expected: 'a model saved with mtl-ts task metadata (kinds, metrics, target scaling)',
-      found: 'a loaded model without it (saved by an older mtl-ts or by plain tfjs)',
+      expected: 'a model saved with tfjs-multitask task metadata (kinds, metrics, target scaling)',
+      found: 'a loaded model without it (saved by an older version of tfjs-multitask or by plain tfjs)',
       fix: 'evaluate the run folder with mtl eval, or train again with this version',
     });
   }

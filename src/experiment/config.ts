@@ -282,7 +282,7 @@ export type ExperimentInput = z.input<typeof experimentSchema>;
 const FIX_HINTS: Record<string, string> = {
   kind: `use one of ${TASK_KINDS.map((k) => `"${k}"`).join(', ')}`,
   source: 'use "multimnist", "multifashion", "multi-fashion-mnist", "csv", "synthetic-gradnorm", "synthetic-mmoe" or "synthetic-clusters"',
-  type: 'see the README for the accepted types',
+  type: 'model.encoder.type: mlp, lenet or resnet; training.optimizer.type: adam, adamw or sgd; training.schedule.type: constant, step or cosine (docs/architectures.md, docs/cli.md)',
 };
 
 function pathString(path: (string | number)[]): string {

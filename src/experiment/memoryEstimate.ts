@@ -153,7 +153,7 @@ function encoderCopies(config: ExperimentConfig): { copies: number; field?: stri
 
 /**
  * Estimate the memory an experiment needs to train (see the module comment).
- * `inputShape` defaults to what the data source gives ({@link inputShapeOf}).
+ * `inputShape` defaults to what the data source gives (`inputShapeOf`).
  */
 export function estimateMemory(config: ExperimentConfig, inputShape: readonly number[] = inputShapeOf(config) ?? [1]): MemoryEstimate {
   const parts: MemoryPart[] = [];

@@ -45,8 +45,8 @@ export async function predictCsv(modelDir: string, input: CsvInput, options: Pre
         code: 'model.no_preprocessing',
         path: modelDir,
         expected: 'a model trained on CSV data (it saves the preprocessing that reads raw rows)',
-        found: description ? `a model with inputs of shape [${description.inputShape.join(', ')}] and no preprocessing` : 'a model saved without mtl-ts metadata',
-        fix: description ? 'mtl predict reads CSV rows; use the library (loadMultiTaskModel(dir).predict(x)) for other inputs' : 'train it again with this version of mtl-ts',
+        found: description ? `a model with inputs of shape [${description.inputShape.join(', ')}] and no preprocessing` : 'a model saved without tfjs-multitask metadata',
+        fix: description ? 'mtl predict reads CSV rows; use the library (loadMultiTaskModel(dir).predict(x)) for other inputs' : 'train it again with this version of tfjs-multitask',
       });
     }
     const source = openCsv(input, { delimiter: options.delimiter ?? 'auto' });

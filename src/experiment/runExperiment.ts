@@ -353,7 +353,7 @@ function classNamesOf(config: ExperimentConfig): Record<string, string[]> {
  *
  * Everything that can be checked is checked before the run folder is touched (the
  * config, its memory needs, the data, the model, method and optimizer it builds); then
- * the folder is opened (see {@link openRunFolder}: marked, locked, writable, a resume's
+ * the folder is opened (see `openRunFolder`: marked, locked, writable, a resume's
  * overrides recorded) and released when the run ends or fails.
  */
 export async function runExperiment(

@@ -101,7 +101,7 @@ function checkpointStep(runDir: string): { step: number; epochsDone: number } {
  * - a new run: the folder is created and marked (or must be empty, or a marked run
  *   folder); one that already holds a run is refused unless `force`, which empties it
  *   (marked run folders only, see runMarker.ts);
- * - a resume: the folder must be a run folder (one of an older mtl-ts is marked), and
+ * - a resume: the folder must be a run folder (one of an older version of tfjs-multitask is marked), and
  *   the experiment the same as its config.json except the learning rate and the epochs,
  *   which become overrides recorded in config.json (see resumeOverrides.ts); every other
  *   changed field is named in the refusal;

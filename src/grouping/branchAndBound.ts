@@ -14,7 +14,7 @@ export interface BranchAndBoundOptions {
   incumbent?: readonly string[];
   /**
    * Bound each node by the exact best completion over all networks (dynamic programming
-   * over task sets, {@link servingFronts}) when there are at most this many tasks.
+   * over task sets, `servingFronts`) when there are at most this many tasks.
    * @defaultValue 12
    */
   exactBoundTasks?: number;
@@ -44,7 +44,7 @@ interface Network {
  * Candidates dominated by a network at most as expensive, with every task at least as
  * good, are dropped first. Up to 12 tasks a third bound makes the search fast: the exact
  * best completion over all networks, from a dynamic program over sets of tasks
- * ({@link servingFronts}); it is built once, in O(3^T). The result is exact: it equals
+ * (`servingFronts`); it is built once, in O(3^T). The result is exact: it equals
  * brute-force enumeration (see the tests).
  *
  * @throws MtlError `grouping.budget_too_small`, `grouping.bad_budget` and the table errors of {@link checkTable}

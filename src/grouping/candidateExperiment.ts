@@ -11,7 +11,7 @@ export const GROUPING_VALIDATION_FRACTION = 0.2;
 
 /**
  * The encoder of a half-size network: every width of the experiment's encoder times
- * {@link HALF_WIDTH} (rounded, at least 1): the mlp's hidden units, the resnet's base
+ * `HALF_WIDTH` (rounded, at least 1): the mlp's hidden units, the resnet's base
  * width, the LeNet's channels (`widthScale`).
  * @throws MtlError `grouping.no_half_size` for encoders given as user stages
  */

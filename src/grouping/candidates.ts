@@ -103,7 +103,7 @@ export function orderSubset(tasks: readonly string[], subset: readonly string[],
  * per task (cost `halfCost`). Ordered by size, then in experiment order.
  *
  * @throws MtlError `grouping.too_few_tasks`, `grouping.unknown_task`, `grouping.bad_option`,
- *   `grouping.too_many_candidates` (more than {@link MAX_CANDIDATES} networks).
+ *   `grouping.too_many_candidates` (more than `MAX_CANDIDATES` networks).
  * @example
  * ```ts
  * standleyCandidates(['a', 'b']).map((c) => `${c.id}:${c.cost}`);

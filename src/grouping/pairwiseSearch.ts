@@ -47,7 +47,7 @@ interface Net {
  * opening, merging and closing networks; first improvement in a seeded order, then
  * perturbation rounds) gives the selection, and a Lagrangian lower bound
  * ({@link pairwiseLowerBound}) says how far from optimal it can be: `gap`, in the
- * objective's units (`optimal` when it is within {@link OPTIMALITY_TOLERANCE} of the total).
+ * objective's units (`optimal` when it is within `OPTIMALITY_TOLERANCE` of the total).
  *
  * @throws MtlError `grouping.budget_too_small`, `grouping.bad_budget`, `grouping.bad_matrix`
  */

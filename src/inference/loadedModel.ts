@@ -50,9 +50,9 @@ export interface LoadedMultiTaskModel {
   readonly model: tf.LayersModel;
   /** Task names in output order. */
   readonly tasks: readonly string[];
-  /** The `userDefinedMetadata` saved with the model (mtl-ts writes `tasks`, `architecture` and `mtl`). */
+  /** The `userDefinedMetadata` saved with the model (tfjs-multitask writes `tasks`, `architecture` and `mtl`). */
   readonly metadata: Readonly<Record<string, unknown>>;
-  /** The mtl-ts description of the model (tasks, output names, preprocessing); undefined for a model saved without it. */
+  /** The tfjs-multitask description of the model (tasks, output names, preprocessing); undefined for a model saved without it. */
   readonly description?: ModelMetadata;
   /** The input columns raw records need (tabular models), in order. */
   readonly columns?: readonly string[];
@@ -76,8 +76,8 @@ export interface LoadedMultiTaskModel {
 }
 
 /**
- * Wrap a tfjs model saved by mtl-ts: names its outputs by task and, when the model has
- * mtl-ts metadata, adds predictions in the data's terms and `predictRows`.
+ * Wrap a tfjs model saved by tfjs-multitask: names its outputs by task and, when the model has
+ * tfjs-multitask metadata, adds predictions in the data's terms and `predictRows`.
  */
 export function wrapLoadedModel(model: tf.LayersModel, path = 'model.json'): LoadedMultiTaskModel {
   const metadata = { ...((model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>) };
@@ -110,8 +110,8 @@ export function wrapLoadedModel(model: tf.LayersModel, path = 'model.json'): Loa
       throw new MtlError({
         code: 'model.no_metadata',
         path,
-        expected: `a model saved with mtl-ts task metadata (${what} needs its task kinds and output names)`,
-        found: 'a model without it (saved by an older mtl-ts or by plain tfjs)',
+        expected: `a model saved with tfjs-multitask task metadata (${what} needs its task kinds and output names)`,
+        found: 'a model without it (saved by an older version of tfjs-multitask or by plain tfjs)',
         fix: 'train it again with this version (mtl train), or use predict(x) for the raw outputs',
       });
     }
@@ -224,9 +224,9 @@ export function formatPrediction(t: TaskMetadata, values: Float32Array, row: num
 }
 
 /**
- * Task names of a loaded model, in output order: the `tasks` list mtl-ts saves in the
+ * Task names of a loaded model, in output order: the `tasks` list tfjs-multitask saves in the
  * model's metadata when it has one name per output; otherwise the output names, with
- * the `head_` prefix of mtl-ts task heads removed.
+ * the `head_` prefix of tfjs-multitask task heads removed.
  */
 export function taskNamesOf(model: tf.LayersModel): string[] {
   const metadata = (model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>;

@@ -3,7 +3,7 @@ import { checkPreprocessorJson, type PreprocessorJson } from '../preprocessing/p
 import { TASK_KINDS, type Task, type TaskKind, type TaskSpec, type TargetScaling } from '../tasks/task.js';
 
 /**
- * What mtl-ts saves with a model (in `model.json`'s `userDefinedMetadata`) so that the
+ * What tfjs-multitask saves with a model (in `model.json`'s `userDefinedMetadata`) so that the
  * model can be used on raw data without the experiment that trained it: every task's
  * kind, output names (class names, labels, target names), output activation, target
  * scaling and metrics, and for tabular data the fitted preprocessing (feature names and
@@ -33,8 +33,9 @@ export interface TaskMetadata {
   deltaMetrics: string[];
 }
 
-/** The mtl-ts part of a saved model's metadata (under the key `mtl`). */
+/** The tfjs-multitask part of a saved model's metadata (under the key `mtl`). */
 export interface ModelMetadata {
+  /** The format's name from before the package was renamed tfjs-multitask, kept so that files saved since still load. */
   format: 'mtl-ts/model';
   version: 1;
   architecture?: string;
@@ -117,7 +118,7 @@ export function userDefinedMetadata(metadata: ModelMetadata): Record<string, unk
 
 /**
  * The {@link ModelMetadata} of a loaded model's `userDefinedMetadata`, checked; undefined
- * for a model saved without it (by an older mtl-ts, or by plain tfjs).
+ * for a model saved without it (by an older version of tfjs-multitask, or by plain tfjs).
  * @throws MtlError `model.bad_metadata` for metadata this version cannot read.
  */
 export function readModelMetadata(userMetadata: Readonly<Record<string, unknown>> | undefined, path = 'model.json'): ModelMetadata | undefined {
@@ -127,9 +128,9 @@ export function readModelMetadata(userMetadata: Readonly<Record<string, unknown>
     throw new MtlError({
       code: 'model.bad_metadata',
       path: `${path}: userDefinedMetadata.${METADATA_KEY}`,
-      expected: `mtl-ts model metadata (format "mtl-ts/model", version 1): ${what}`,
+      expected: `tfjs-multitask model metadata (format "mtl-ts/model", version 1): ${what}`,
       found: JSON.stringify(found)?.slice(0, 80) ?? String(found),
-      fix: 'save the model again with this version of mtl-ts (mtl train)',
+      fix: 'save the model again with this version of tfjs-multitask (mtl train)',
     });
   };
   if (!m || typeof m !== 'object' || m.format !== 'mtl-ts/model') bad('a format field', m?.format);

@@ -29,7 +29,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, metadata: Re
       writeFileChecked(join(dir, 'weights.bin'), weights, 'the model\'s weights.bin');
       const json = {
         format: 'layers-model',
-        generatedBy: 'mtl-ts',
+        generatedBy: 'tfjs-multitask',
         convertedBy: null,
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
@@ -54,9 +54,9 @@ const weightSpecSchema = z
     dtype: z.enum(['float32', 'int32', 'bool']),
   })
   .passthrough()
-  .refine((s) => (s as { quantization?: unknown }).quantization === undefined, { message: 'quantized weights (not written by mtl-ts)' });
+  .refine((s) => (s as { quantization?: unknown }).quantization === undefined, { message: 'quantized weights (not written by tfjs-multitask)' });
 
-/** The parts of a model.json mtl-ts reads; other keys (format, generatedBy, ...) pass through. */
+/** The parts of a model.json tfjs-multitask reads; other keys (format, generatedBy, ...) pass through. */
 const modelJsonSchema = z
   .object({
     modelTopology: z.record(z.unknown()),
@@ -78,7 +78,7 @@ function confinedWeightPath(dir: string, manifestPath: string, p: string): strin
       path: `${manifestPath}: weightsManifest paths`,
       expected: 'weight files inside the model folder (plain relative file names, e.g. "weights.bin")',
       found,
-      fix: 'a model folder is untrusted input: use one written by mtl-ts, or restore its model.json',
+      fix: 'a model folder is untrusted input: use one written by tfjs-multitask, or restore its model.json',
     });
   if (p === '' || isAbsolute(p) || p.includes('\\') || p.split('/').some((part) => part === '..' || part === '.' || part === '') || p.includes('\0')) {
     throw reject(JSON.stringify(p));
@@ -98,7 +98,7 @@ function confinedWeightPath(dir: string, manifestPath: string, p: string): strin
       path: full,
       expected: 'a weight file, a regular file',
       found: stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a named pipe' : 'a device or other special file',
-      fix: 'a model folder is untrusted input: use one written by mtl-ts',
+      fix: 'a model folder is untrusted input: use one written by tfjs-multitask',
     });
   }
   // A symlinked folder on the way (model/sub -> /etc) would escape too.
@@ -126,7 +126,7 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts & { userDe
     throw new MtlError({
       code: 'io.missing_model',
       path,
-      expected: 'a model.json written by mtl-ts (a run folder\'s model/ or checkpoint/)',
+      expected: 'a model.json written by tfjs-multitask (a run folder\'s model/ or checkpoint/)',
       found: 'no such file',
       fix: 'check the run folder path, or train first with `mtl train`',
     });
@@ -214,7 +214,7 @@ export function modelInputShape(dir: string): number[] {
     .passthrough()
     .safeParse(json.modelTopology);
   if (!shape.success) {
-    throw new MtlError({ code: 'io.bad_file', path: `${path}: modelTopology`, expected: 'a layers model whose first layer declares its batch_input_shape', found: `${shape.error.issues[0]!.message} at ${shape.error.issues[0]!.path.join('.')}`, fix: 'use a model folder written by mtl-ts' });
+    throw new MtlError({ code: 'io.bad_file', path: `${path}: modelTopology`, expected: 'a layers model whose first layer declares its batch_input_shape', found: `${shape.error.issues[0]!.message} at ${shape.error.issues[0]!.path.join('.')}`, fix: 'use a model folder written by tfjs-multitask' });
   }
   return shape.data.config.layers[0]!.config.batch_input_shape.slice(1).map((d) => d ?? 1);
 }

@@ -31,7 +31,7 @@ export interface SaveMultiTaskModelOptions {
 /**
  * Save a trained multi-task model with its description in `model.json`'s
  * `userDefinedMetadata` (see `ModelMetadata`), loadable with {@link loadMultiTaskModel}
- * here or `mtl-ts/browser`'s `loadMultiTaskModel` in a page. Returns the description.
+ * here or `tfjs-multitask/browser`'s `loadMultiTaskModel` in a page. Returns the description.
  */
 export async function saveMultiTaskModel(model: MultiTaskModel, dir: string, options: SaveMultiTaskModelOptions): Promise<ModelMetadata> {
   const description = describeModel({
@@ -46,7 +46,7 @@ export async function saveMultiTaskModel(model: MultiTaskModel, dir: string, opt
 }
 
 /**
- * Load a model saved by mtl-ts from a folder: a model folder (`model.json` +
+ * Load a model saved by tfjs-multitask from a folder: a model folder (`model.json` +
  * `weights.bin`) or a run folder (its `model/` is loaded). Same API as the browser
  * entry's `loadMultiTaskModel`: named outputs, `predictValues` (probabilities,
  * regression values in their units), `predictRows` (raw records → predictions).

@@ -120,7 +120,7 @@ export function acquireRunLock(runDir: string, options: { log?: (line: string) =
   });
 }
 
-/** Who holds the lock of a run folder now, if anyone (a stale lock is reported too; see {@link isLockStale}). */
+/** Who holds the lock of a run folder now, if anyone (a stale lock is reported too; see `isLockStale`). */
 export function readRunLock(runDir: string): LockOwner | undefined {
   const read = readLock(resolve(join(runDir, LOCK_FILE)));
   return read === 'gone' || read === 'unreadable' ? undefined : read;

@@ -34,7 +34,7 @@ export function isMarkedRunFolder(dir: string): boolean {
 export function markRunFolder(dir: string): void {
   const marker = join(dir, RUN_MARKER);
   try {
-    fs.writeFileSync(marker, JSON.stringify({ format: MARKER_FORMAT, createdBy: 'mtl-ts', created: new Date().toISOString() }) + '\n');
+    fs.writeFileSync(marker, JSON.stringify({ format: MARKER_FORMAT, createdBy: 'tfjs-multitask', created: new Date().toISOString() }) + '\n');
   } catch (error) {
     throw fileError(error, marker, 'write', 'the run folder marker');
   }
@@ -75,7 +75,7 @@ export function assertSafeRunLocation(dir: string): string {
  * Make `dir` a run folder to write into: create it (and its parents) with the marker
  * when it does not exist, mark it when it is an empty folder, accept it when it is
  * already marked. A non-empty folder without the marker is refused (it is not ours),
- * except, with `adoptLegacy`, a run folder of an older mtl-ts (config.json and a
+ * except, with `adoptLegacy`, a run folder of an older version of tfjs-multitask (config.json and a
  * checkpoint or metrics.jsonl), which is marked with a message. Nothing is written
  * before every check has passed.
  *
@@ -111,7 +111,7 @@ export function ensureRunFolder(dir: string, options: { adoptLegacy?: boolean; l
   const legacy = entries.includes('config.json') && ['checkpoint', 'search-checkpoint', 'metrics.jsonl', 'summary.json'].some((e) => entries.includes(e));
   if (legacy && options.adoptLegacy) {
     markRunFolder(abs);
-    (options.log ?? ((l: string) => console.log(l)))(`run folder ${dir}: a run of an older mtl-ts (no ${RUN_MARKER}); marked it as a run folder`);
+    (options.log ?? ((l: string) => console.log(l)))(`run folder ${dir}: a run of an older version of tfjs-multitask (no ${RUN_MARKER}); marked it as a run folder`);
     return false;
   }
   throw new MtlError({
@@ -120,7 +120,7 @@ export function ensureRunFolder(dir: string, options: { adoptLegacy?: boolean; l
     expected: `a new or empty folder, or a run folder created by mtl (holding ${RUN_MARKER})`,
     found: `a folder of ${entries.length} entries without ${RUN_MARKER} (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''})`,
     fix: legacy
-      ? `it looks like a run of an older mtl-ts: continue it with --resume, or mark it (touch ${join(dir, RUN_MARKER)})`
+      ? `it looks like a run of an older version of tfjs-multitask: continue it with --resume, or mark it (touch ${join(dir, RUN_MARKER)})`
       : 'mtl writes runs only into folders it created: choose another --run-dir (or another experiment name)',
   });
 }
@@ -139,7 +139,7 @@ export function assertRunFolder(dir: string, action = 'change'): string {
       path: dir,
       expected: `a run folder created by mtl (holding ${RUN_MARKER}) to ${action} files in`,
       found: fs.existsSync(abs) ? `a folder without ${RUN_MARKER}` : 'no such folder',
-      fix: `mtl only ${action === 'delete' ? 'deletes' : 'changes'} folders it created; choose another --run-dir, or, if this is a run folder of an older mtl-ts, mark it: touch ${join(dir, RUN_MARKER)}`,
+      fix: `mtl only ${action === 'delete' ? 'deletes' : 'changes'} folders it created; choose another --run-dir, or, if this is a run folder of an older version of tfjs-multitask, mark it: touch ${join(dir, RUN_MARKER)}`,
     });
   }
   return abs;

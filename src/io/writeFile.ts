@@ -84,7 +84,7 @@ export function renameChecked(from: string, to: string, what = 'the file'): void
 export function checkWritable(dir: string, what = 'the run folder'): void {
   const probe = join(dir, `.mtl-write-probe-${process.pid}`);
   try {
-    fs.writeFileSync(probe, 'mtl-ts write probe: removed right away\n');
+    fs.writeFileSync(probe, 'tfjs-multitask write probe: removed right away\n');
   } catch (error) {
     throw fileError(error, dir, 'write', `${what} (a probe file)`);
   }

@@ -65,6 +65,7 @@ export interface TargetTransform {
 
 /** The fitted preprocessing, as saved. */
 export interface PreprocessorJson {
+  /** The format's name from before the package was renamed tfjs-multitask, kept so that files saved since still load. */
   format: 'mtl-ts/preprocessing';
   version: 1;
   /** Cells read as missing (besides the empty cell), compared trimmed and ignoring case. */
@@ -201,9 +202,9 @@ export function checkPreprocessorJson(value: unknown, path: string): Preprocesso
     throw new MtlError({
       code: 'model.bad_metadata',
       path,
-      expected: `mtl-ts preprocessing (format "mtl-ts/preprocessing", version 1): ${what}`,
+      expected: `tfjs-multitask preprocessing (format "mtl-ts/preprocessing", version 1): ${what}`,
       found: typeof found === 'string' ? found : JSON.stringify(found)?.slice(0, 80) ?? String(found),
-      fix: 'save the model again with this version of mtl-ts (mtl train), or check that the file was not edited',
+      fix: 'save the model again with this version of tfjs-multitask (mtl train), or check that the file was not edited',
     });
   };
   if (!p || typeof p !== 'object' || p.format !== 'mtl-ts/preprocessing') bad('a format field', p && typeof p === 'object' ? p.format : p);

@@ -1,10 +1,10 @@
 /**
- * `mtl-ts/report`: reports, figures, results tables and the live dashboard, drawn from
+ * `tfjs-multitask/report`: reports, figures, results tables and the live dashboard, drawn from
  * run and sweep folders only (see docs/reports.md). A separate entry point so that the
  * library's main entry does not load Vega.
  *
  * @example
- * import { collectInputs, tableFromRuns, writeReport } from 'mtl-ts/report';
+ * import { collectInputs, tableFromRuns, writeReport } from 'tfjs-multitask/report';
  * console.log(tableFromRuns(collectInputs(['runs/table-multimnist']).runs, { firstColumn: 'method' }));
  * await writeReport(['runs/multimnist'], { out: 'report.html', svgDir: 'figures' });
  */
@@ -23,3 +23,6 @@ export { runFigures } from './runFigures.js';
 export { readRun, type RunData } from './runFolder.js';
 export { parseAffinity, parseGrouping, type AffinityMatrix, type TaskGrouping } from './taskGroupsFile.js';
 export { writeReport, type WriteReportOptions, type WrittenReport } from './writeReport.js';
+export type { LoggedGate, LoggedStitch, LoggedTaskEvaluation } from './metricsLog.js';
+export type { PolicyView, RunConfigView, RunSummaryView, SummaryEvaluation } from './runFolder.js';
+export type { GroupedNetwork } from './taskGroupsFile.js';

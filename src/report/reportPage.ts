@@ -87,7 +87,7 @@ export function reportHtml(report: Report<RenderedFigure>): string {
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="mtl-ts report">
+<meta name="generator" content="tfjs-multitask report">
 <title>${escapeXml(report.title)}</title>
 <link rel="icon" href="data:,">
 <style>${REPORT_CSS}</style></head>

@@ -66,7 +66,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
  * The results table of a set of runs as Markdown: one row per configuration (runs that
  * differ only in their seed), each task's main metric (accuracy, AUC and F1 ×100) and
  * Δm as mean ± std over seeds, the single-task baselines first. This is what the
- * README's and bench/'s results tables are made with, so re-running the runs
+ * results tables of docs/results.md and bench/ are made with, so re-running the runs
  * regenerates them (`mtl report <folders> --markdown table.md`).
  *
  * @example

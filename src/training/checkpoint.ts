@@ -55,7 +55,7 @@ const stateSchema = z
     best: z.object({ value: finiteNumber, epoch: count }).strict().optional(),
     epochsWithoutImprovement: count,
     metricsBytes: count,
-    /** Absent in checkpoints of mtl-ts before 0.1 (sizes are still checked against the manifests). */
+    /** Absent in checkpoints of tfjs-multitask before 0.1 (sizes are still checked against the manifests). */
     files: z.object(Object.fromEntries(CHECKPOINT_FILES.map((f) => [f, fileRecord])) as Record<(typeof CHECKPOINT_FILES)[number], typeof fileRecord>).strict().optional(),
   })
   .strict();

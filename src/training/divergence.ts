@@ -12,7 +12,7 @@ export type DivergenceKind = 'loss' | 'gradient' | 'weights';
  * A training step produced a non-finite loss, a non-finite gradient, or non-finite task
  * weights from the weighting method. Thrown by the train step BEFORE the method's
  * state, the optimizer or any weight changes; the trainer turns it into the final
- * `training.diverged` error with the run's checkpoint (see {@link divergenceError}).
+ * `training.diverged` error with the run's checkpoint (see `divergenceError`).
  */
 export class DivergenceError extends MtlError {
   constructor(

@@ -82,7 +82,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     QUEUE_NAME,
     async (job) => {
       const data = job.data;
-      if (data?.version !== 1 || !data.trial) throw new Error(`job ${job.id}: not a trial job of this version of mtl-ts`);
+      if (data?.version !== 1 || !data.trial) throw new Error(`job ${job.id}: not a trial job of this version of tfjs-multitask`);
       const shared = sharesSweepFolder(data);
       const runDir = shared ? data.runDir : join(dir, data.sweepKey, ...data.trial.id.split('/'));
       log(`took ${data.trial.id}${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}: run folder ${runDir}${shared ? " (the coordinator's)" : ''}`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/selectBackend.js';
 
-/** Activates wasm with mtl-ts's kernel fixes (silently). */
+/** Activates wasm with tfjs-multitask's kernel fixes (silently). */
 export async function useWasm(): Promise<void> {
   await selectBackend('wasm', { log: () => {}, env: {} });
 }

@@ -55,12 +55,12 @@ describe("selectBackend('auto')", () => {
     assert.equal(picked.tfBackend, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
     assert.ok(wasmKernelFixesInstalled());
-    assert.match(picked.description, /^wasm \((no )?SIMD, \d+ threads?, mtl-ts kernel fixes\)$/);
+    assert.match(picked.description, /^wasm \((no )?SIMD, \d+ threads?, tfjs-multitask kernel fixes\)$/);
     assert.deepEqual(picked.skipped, ['tfjs-node not installed', 'native path unavailable: no compiled addon for linux-x64']);
     assert.equal(lines.length, 1);
     assert.match(
       lines[0]!,
-      /^backend: wasm \(.*mtl-ts kernel fixes\); tfjs-node not installed; native path unavailable: no compiled addon for linux-x64; hint: /,
+      /^backend: wasm \(.*tfjs-multitask kernel fixes\); tfjs-node not installed; native path unavailable: no compiled addon for linux-x64; hint: /,
     );
   });
 
@@ -77,7 +77,7 @@ describe("selectBackend('auto')", () => {
   test('tolerates a missing native module and one that throws', async () => {
     const missing = await selectBackend('auto', { log: () => {}, env: {}, importModule: loader('missing') });
     assert.equal(missing.name, 'wasm');
-    assert.match(missing.skipped[1]!, /^native path unavailable: not built into this mtl-ts/);
+    assert.match(missing.skipped[1]!, /^native path unavailable: not built into this tfjs-multitask/);
     const throws = await selectBackend('auto', { log: () => {}, env: {}, importModule: loader('throws') });
     assert.equal(throws.name, 'wasm');
     assert.equal(throws.skipped[1], 'native path unavailable: addon crashed');

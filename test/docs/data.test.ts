@@ -10,7 +10,7 @@ test('docs/data.md: the "In code" example trains from the CSV and saves a model 
   assert.ok(block, 'docs/data.md has the loadCsvSplits example');
   const dir = join('test', '.docs-data-model');
   const code = block
-    .replace("from 'mtl-ts'", "from '../src/index.js'")
+    .replace("from 'tfjs-multitask'", "from '../src/index.js'")
     .replace('epochs: 20', 'epochs: 1, progress: false, log: () => {}')
     .replace("'models/customers'", JSON.stringify(dir));
   const file = join('test', '.docs-data-example.ts');

@@ -110,16 +110,16 @@ test('deletions go through one guard: only strictly inside a marked run folder',
   }
 });
 
-test('a run folder of an older mtl-ts (config.json and a checkpoint, no marker) is adopted on --resume, with a message', async () => {
+test('a run folder of an older version of tfjs-multitask (config.json and a checkpoint, no marker) is adopted on --resume, with a message', async () => {
   const { dir, cleanup } = scratch();
   try {
     const legacy = join(dir, 'legacy');
     execFileSync('cp', ['-r', trained, legacy]);
     execFileSync('rm', [join(legacy, RUN_MARKER)]);
-    await assert.rejects(runExperiment(config, { runDir: legacy, force: true, ...quiet }), isMtlError('run.not_a_run_folder', { fix: /older mtl-ts/ }));
+    await assert.rejects(runExperiment(config, { runDir: legacy, force: true, ...quiet }), isMtlError('run.not_a_run_folder', { fix: /older version of tfjs-multitask/ }));
     const lines: string[] = [];
     await runExperiment(config, { runDir: legacy, resume: true, progress: false, log: (l) => lines.push(l) });
-    assert.ok(lines.some((l) => /older mtl-ts/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /older version of tfjs-multitask/.test(l)), lines.join('\n'));
     assert.ok(isMarkedRunFolder(legacy));
   } finally {
     cleanup();

@@ -19,7 +19,7 @@ import { type KernelFix, type WasmKernelArgs, type WasmKernelFunc, callKernel, r
 /** Wraps a stock matmul kernel so that transposed operands are materialised first. */
 function untransposed(kernelName: string, original: WasmKernelFunc | undefined): WasmKernelFunc {
   if (original === undefined) {
-    throw new Error(`mtl-ts wasm kernel fixes: the stock wasm '${kernelName}' kernel is missing; cannot wrap it.`);
+    throw new Error(`tfjs-multitask wasm kernel fixes: the stock wasm '${kernelName}' kernel is missing; cannot wrap it.`);
   }
   return (args: WasmKernelArgs): tf.TensorInfo => {
     const { inputs, backend, attrs = {} } = args;
@@ -75,7 +75,7 @@ function activate(backend: BackendWasm, x: tf.TensorInfo, args: WasmKernelArgs):
       out = callKernel('Prelu', backend, { x, alpha: args.inputs['preluActivationWeights']! });
       break;
     default:
-      throw new Error(`_FusedMatMul (mtl-ts wasm): activation '${activation}' is not supported.`);
+      throw new Error(`_FusedMatMul (tfjs-multitask wasm): activation '${activation}' is not supported.`);
   }
   release(backend, x);
   return out;

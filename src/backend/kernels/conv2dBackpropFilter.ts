@@ -39,7 +39,7 @@ function conv2dBackpropFilter(args: WasmKernelArgs, original: WasmKernelFunc | u
   if (dataFormat !== 'NHWC') {
     if (original !== undefined) return original(args);
     throw new Error(
-      `Conv2DBackpropFilter (mtl-ts wasm): dataFormat '${dataFormat}' is not supported; use 'NHWC' (channelsLast), as the wasm Conv2D requires.`,
+      `Conv2DBackpropFilter (tfjs-multitask wasm): dataFormat '${dataFormat}' is not supported; use 'NHWC' (channelsLast), as the wasm Conv2D requires.`,
     );
   }
   const filterShape = attrs['filterShape'] as [number, number, number, number];

@@ -73,7 +73,7 @@ function conv2dBackpropInput(args: WasmKernelArgs, original: WasmKernelFunc | un
   const dataFormat = (attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC';
   if (dataFormat !== 'NHWC') {
     if (original !== undefined) return original(args);
-    throw new Error(`Conv2DBackpropInput (mtl-ts wasm): dataFormat '${dataFormat}' is not supported; use 'NHWC'.`);
+    throw new Error(`Conv2DBackpropInput (tfjs-multitask wasm): dataFormat '${dataFormat}' is not supported; use 'NHWC'.`);
   }
   const inputShape = attrs['inputShape'] as [number, number, number, number];
   const info = tf.backend_util.computeConv2DInfo(

@@ -51,7 +51,7 @@ const poolGeometry: GeometryOf = (inputs, attrs, pad) =>
 
 function withExactPadding(kernelName: string, geometry: GeometryOf, original: WasmKernelFunc | undefined): WasmKernelFunc {
   if (original === undefined) {
-    throw new Error(`mtl-ts wasm kernel fixes: the stock wasm '${kernelName}' kernel is missing; cannot wrap it.`);
+    throw new Error(`tfjs-multitask wasm kernel fixes: the stock wasm '${kernelName}' kernel is missing; cannot wrap it.`);
   }
   return (args: WasmKernelArgs): tf.TensorInfo => {
     const { inputs, backend, attrs = {} } = args;

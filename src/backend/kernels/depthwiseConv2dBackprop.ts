@@ -14,7 +14,7 @@ import { type KernelFix, type PadAttr, type WasmKernelArgs, allocate, heapView, 
 function geometry(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
   const dataFormat = (attrs['dataFormat'] as string | undefined) ?? 'NHWC';
   if (dataFormat !== 'NHWC') {
-    throw new Error(`depthwiseConv2d gradients (mtl-ts wasm): dataFormat '${dataFormat}' is not supported; use 'NHWC'.`);
+    throw new Error(`depthwiseConv2d gradients (tfjs-multitask wasm): dataFormat '${dataFormat}' is not supported; use 'NHWC'.`);
   }
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],

@@ -48,7 +48,7 @@ export function callKernel(
 ): tf.TensorInfo {
   const config = tf.getKernel(kernelName, WASM);
   if (config === undefined) {
-    throw new Error(`mtl-ts wasm kernel fixes: kernel '${kernelName}' is not registered for backend 'wasm'.`);
+    throw new Error(`tfjs-multitask wasm kernel fixes: kernel '${kernelName}' is not registered for backend 'wasm'.`);
   }
   const out = config.kernelFunc({ inputs, backend, attrs });
   return Array.isArray(out) ? out[0]! : out;

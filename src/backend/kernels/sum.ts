@@ -12,7 +12,7 @@ import { type KernelFix, type WasmKernelArgs, type WasmKernelFunc, allocate, hea
 
 function leadingAxesSum(original: WasmKernelFunc | undefined): WasmKernelFunc {
   if (original === undefined) {
-    throw new Error("mtl-ts wasm kernel fixes: the stock wasm 'Sum' kernel is missing; cannot wrap it.");
+    throw new Error("tfjs-multitask wasm kernel fixes: the stock wasm 'Sum' kernel is missing; cannot wrap it.");
   }
   return (args: WasmKernelArgs): tf.TensorInfo => {
     const { inputs, backend, attrs = {} } = args;

@@ -173,7 +173,7 @@ export function loadAddon(): AddonLoad {
     const require = createRequire(import.meta.url);
     const addon = require(path) as NativeAddon;
     if (typeof addon.matMul !== 'function') {
-      return { ok: false, reason: `${path} is not the mtl-ts addon (it has no matMul)` };
+      return { ok: false, reason: `${path} is not the tfjs-multitask addon (it has no matMul)` };
     }
     return { ok: true, addon, path };
   } catch (error) {

@@ -9,7 +9,7 @@
  * bookkeeping (~10 µs each on this kind of machine): a 64→256→256 MLP step with three
  * heads ran 255 engine calls, most of them for its five dense layers.
  *
- * While the native path is installed, `tf.layers.dense` layers (built by mtl-ts's
+ * While the native path is installed, `tf.layers.dense` layers (built by tfjs-multitask's
  * architectures or by the user: the patch is on the layer class) run this op when
  * their input is a float32 matrix on the cpu backend and their activation is linear,
  * ReLU, sigmoid, tanh or softmax; anything else keeps tfjs's own path. Saved models are
