@@ -54,7 +54,7 @@ export { Sgd, type SgdOptions } from './training/optimizers/sgd.js';
 export { learningRateAt, type ScheduleSpec } from './training/schedules.js';
 export { recalibrateBatchNorm, hasBatchNorm } from './training/batchNormRecalibration.js';
 export { Random, type RandomState } from './training/random.js';
-export { installSeededRandom, uninstallSeededRandom } from './training/seededRandom.js';
+export { installSeededRandom, uninstallSeededRandom, withSeededRandom } from './training/seededRandom.js';
 export { evaluate, type Evaluation, type TaskEvaluation } from './evaluation/evaluate.js';
 export { MtlError } from './errors.js';
 
