@@ -116,9 +116,10 @@ export interface FitLoopArgs {
    */
   onEpochEnd?: (record: EpochRecord) => FitCallbackResult;
   /**
-   * Aborting it ends training after the step in progress, as an interruption: the
-   * checkpoint holds that point (when a store is given) and `resume` continues from it
-   * exactly (`interrupted`, reason `'signal'`).
+   * Aborting it pauses training before the next step (after the step in progress; when
+   * that step ends an epoch, after the epoch's evaluation and record), as an
+   * interruption: the checkpoint holds that point (when a store is given) and `resume`
+   * continues from it exactly (`interrupted`, reason `'signal'`).
    */
   signal?: AbortSignal;
 }
@@ -410,6 +411,12 @@ async function train_(
     bar?.startEpoch();
     const order = new Random(`${args.seed}:epoch:${epoch}`);
     for (const batch of train.batches({ batchSize, random: order, skipBatches: position.batchInEpoch })) {
+      if (args.signal?.aborted) {
+        disposeBatch(batch);
+        interrupted = true;
+        stopReason = 'signal';
+        break;
+      }
       const progress = epoch + position.batchInEpoch / batchesPerEpoch;
       const learningRate = rateAt(position.step, progress);
       // This step writes a diagnostics record, which needs the Gramian.
@@ -481,11 +488,6 @@ async function train_(
           stopReason = 'callback';
           break;
         }
-      }
-      if (args.signal?.aborted) {
-        interrupted = true;
-        stopReason = 'signal';
-        break;
       }
       if (args.checkpointEverySteps && position.step % args.checkpointEverySteps === 0 && position.batchInEpoch < batchesPerEpoch) {
         await checkpoint();
@@ -566,6 +568,12 @@ async function train_(
     if (stoppedEarly) break;
     // The last epoch's checkpoint is the final one, written below.
     if (position.epoch < epochs) await checkpoint();
+    // Aborted during the epoch's last step or its evaluation: paused at the epoch boundary, checkpointed just above.
+    if (args.signal?.aborted && position.epoch < epochs) {
+      interrupted = true;
+      stopReason = 'signal';
+      break;
+    }
   }
   let evaluation = history.length > 0 ? history[history.length - 1]!.evaluation : undefined;
   if (!interrupted && args.earlyStopping && (args.earlyStopping.restoreBest ?? true) && position.best) {
