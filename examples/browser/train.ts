@@ -24,6 +24,7 @@ import {
   Adam,
   IndexedDbRunStore,
   MemoryRunStore,
+  loadMultiTaskModel,
   type EpochRecord,
   type FitResult,
   type RunStore,
@@ -43,6 +44,8 @@ export interface DemoReport {
   stopReason?: string;
   interrupted: boolean;
   resumedFrom?: number;
+  /** With the IndexedDB store: the tasks of the best model reloaded from `indexeddb://browser-example/best`, and its test MSE per task. */
+  best?: { tasks: string[]; testMse: Record<string, number> };
   seconds: number;
 }
 
@@ -108,6 +111,8 @@ export async function trainDemo(options: {
         ...(options.signal ? { signal: options.signal } : {}),
         log: (line) => console.log(line),
         onEpochEnd: (record) => options.onEpoch?.(record),
+        // The best epoch's weights are kept in the store, and put back at the end.
+        earlyStopping: { metric: 'mean/mse', patience: 5 },
       });
       const testMse = Object.fromEntries(names.map((t) => [t, result.evaluation?.[t]?.metrics.mse ?? NaN]));
       return { result, testMse, tasks: names };
@@ -163,6 +168,18 @@ async function main(): Promise<void> {
       seen.push(record.epoch);
     },
   });
+  let best: DemoReport['best'];
+  if (store instanceof IndexedDbRunStore) {
+    // The best epoch's model, as another page (or a later visit) would load it.
+    const loaded = await loadMultiTaskModel(store.bestUrl);
+    const { test } = syntheticClusters({ seed: 0, clusters: [2, 1], inputDim: 16, trainSize: 512, testSize: 256 });
+    const mse = tf.tidy(() => {
+      const predictions = loaded.predict(tf.tensor(test.features.data as Float32Array, test.features.shape));
+      return Object.fromEntries(loaded.tasks.map((t) => [t, tf.losses.meanSquaredError(tf.tensor(test.targets[t]!.values, [test.size, 1]), predictions[t]!).dataSync()[0]!]));
+    });
+    best = { tasks: [...loaded.tasks], testMse: mse };
+    loaded.model.dispose();
+  }
   const report: DemoReport = {
     backend,
     webglAvailable: webglAvailable(),
@@ -174,6 +191,7 @@ async function main(): Promise<void> {
     ...(result.stopReason ? { stopReason: result.stopReason } : {}),
     interrupted: result.interrupted,
     ...(resume ? { resumedFrom: seen[0] ?? epochs } : {}),
+    ...(best ? { best } : {}),
     seconds: (performance.now() - started) / 1000,
   };
   status.textContent =

@@ -131,7 +131,14 @@ export class IndexedDbRunStore implements RunStore {
   }
 
   async writeBest(model: MultiTaskModel): Promise<void> {
-    await model.model.save(this.bestUrl);
+    // tfjs's IndexedDB handler, with the task names as the Node model files carry them (loadMultiTaskModel names outputs by them).
+    const target = tf.io.getSaveHandlers(this.bestUrl)[0]!;
+    const tasks = model.tasks.map((t) => t.name);
+    try {
+      await model.model.save(tf.io.withSaveHandler((artifacts) => target.save!({ ...artifacts, userDefinedMetadata: { tasks } })));
+    } catch (error) {
+      throw storeFailed(this.bestUrl, 'write the best weights of', error);
+    }
   }
 
   async readBest(): Promise<tf.Tensor[] | undefined> {

@@ -131,6 +131,9 @@ test('in Chromium a run kept in IndexedDB pauses after an epoch and resumes afte
       assert.deepEqual([...paused.trainLoss[task]!, ...resumed.trainLoss[task]!], straight.trainLoss[task], task);
       assert.equal(resumed.testMse[task], straight.testMse[task], task);
     }
+    // The best epoch's model, reloaded from IndexedDB with tfjs's loader, names its tasks and predicts as the restored model did.
+    assert.deepEqual(resumed.best?.tasks, ['a1', 'a2', 'b1']);
+    for (const task of straight.tasks) assert.ok(Math.abs(resumed.best!.testMse[task]! - resumed.testMse[task]!) < 1e-5, `${task}: ${resumed.best!.testMse[task]} vs ${resumed.testMse[task]}`);
   } finally {
     await browser?.close();
     server.closeAllConnections();
