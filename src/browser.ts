@@ -53,8 +53,8 @@ export { Adam, type AdamOptions } from './training/optimizers/adam.js';
 export { Sgd, type SgdOptions } from './training/optimizers/sgd.js';
 export { learningRateAt, type ScheduleSpec } from './training/schedules.js';
 export { recalibrateBatchNorm, hasBatchNorm } from './training/batchNormRecalibration.js';
-export { Random, type RandomState } from './training/random.js';
-export { installSeededRandom, uninstallSeededRandom, withSeededRandom } from './training/seededRandom.js';
+export { Random, type RandomState } from './random/random.js';
+export { installSeededRandom, uninstallSeededRandom, withSeededRandom } from './random/seededRandom.js';
 export { evaluate, type Evaluation, type TaskEvaluation } from './evaluation/evaluate.js';
 export { MtlError } from './errors.js';
 

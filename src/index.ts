@@ -50,8 +50,8 @@ export { recalibrateBatchNorm, hasBatchNorm, BATCH_NORM_RECALIBRATION_BATCHES } 
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, readCheckpoint, applyCheckpoint, inspectCheckpoint, type TrainingPosition } from './training/checkpoint.js';
 export { DivergenceError, EXPLODED_WEIGHT } from './training/divergence.js';
 export { checkLabels } from './tasks/checkLabels.js';
-export { Random, type RandomState } from './training/random.js';
-export { installSeededRandom, uninstallSeededRandom, withSeededRandom } from './training/seededRandom.js';
+export { Random, type RandomState } from './random/random.js';
+export { installSeededRandom, uninstallSeededRandom, withSeededRandom } from './random/seededRandom.js';
 
 export { checkTaskScales, measureTaskScales, scaleWarning, SCALE_WARNING_RATIO, type TaskScales, type ScaleCheckArgs } from './training/scaleCheck.js';
 

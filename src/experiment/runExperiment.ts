@@ -12,7 +12,7 @@ import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefine
 import { ArrayDataset } from '../data/dataset.js';
 import { saveMultiTaskModel } from '../io/multiTaskModelFiles.js';
 import { fit, type FitArgs, type FitResult } from '../training/fit.js';
-import { withSeededRandom } from '../training/seededRandom.js';
+import { withSeededRandom } from '../random/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
 import { openRunFolder } from './runFolder.js';
 import { checkMemory } from './memoryEstimate.js';
@@ -30,7 +30,7 @@ import {
   trainAdaShare,
   type AdaShareSearchProgress,
 } from '../training/adashareTraining.js';
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 
 const policySchema = z.object({ policy: z.record(z.array(z.boolean()).min(1)), executeProbabilities: z.unknown().optional() }).passthrough();
 

@@ -10,7 +10,7 @@ import { readJsonFile } from '../io/readFile.js';
 import { acquireRunLock, LOCK_FILE, type RunLock } from '../io/runLock.js';
 import { assertSafeRunLocation, clearRunFolder, ensureRunFolder, isMarkedRunFolder } from '../io/runMarker.js';
 import { checkWritable, writeFileAtomic } from '../io/writeFile.js';
-import { withSeededRandom } from '../training/seededRandom.js';
+import { withSeededRandom } from '../random/seededRandom.js';
 import { checkpointPosition } from '../training/checkpoint.js';
 import { buildModel, buildTasks } from './buildExperiment.js';
 import { validateExperiment, type ExperimentConfig } from './config.js';

@@ -11,8 +11,8 @@ import type { GradientMode, WeightingMethod } from '../weighting/method.js';
 import { methodStateFromJson, methodStateToJson } from '../weighting/stateJson.js';
 import { Adam } from './optimizers/adam.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
-import { Random, type RandomState } from './random.js';
-import { installSeededRandom, seededRandomState } from './seededRandom.js';
+import { Random, type RandomState } from '../random/random.js';
+import { installSeededRandom, seededRandomState } from '../random/seededRandom.js';
 import { assertFiniteLosses, trainStep } from './trainStep.js';
 
 export interface AdaShareTrainingArgs {

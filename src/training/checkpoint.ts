@@ -11,7 +11,7 @@ import { renameChecked, writeFileChecked } from '../io/writeFile.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
 import { applyCheckpoint, optimizerSnapshot, positionSchema, type CheckpointContents, type CheckpointSummary, type TrainingPosition } from './checkpointState.js';
 import { methodStateFromJson, methodStateToJson } from '../weighting/stateJson.js';
-import type { RandomState } from './random.js';
+import type { RandomState } from '../random/random.js';
 
 export { applyCheckpoint, type CheckpointContents, type CheckpointSummary, type TrainingPosition } from './checkpointState.js';
 

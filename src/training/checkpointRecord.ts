@@ -5,7 +5,7 @@ import { MtlError } from '../errors.js';
 import { methodStateFromJson, methodStateToJson } from '../weighting/stateJson.js';
 import { optimizerSnapshot, positionSchema, type CheckpointContents, type CheckpointSummary, type TrainingPosition } from './checkpointState.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
-import type { RandomState } from './random.js';
+import type { RandomState } from '../random/random.js';
 
 /**
  * A checkpoint as one structured-cloneable value, for the stores that keep a run in a

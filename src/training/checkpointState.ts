@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { MtlError } from '../errors.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
-import type { RandomState } from './random.js';
+import type { RandomState } from '../random/random.js';
 
 /*
  * What a training checkpoint holds, independent of where it is stored: the training

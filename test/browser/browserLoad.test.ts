@@ -9,7 +9,7 @@ import type { MultiTaskModel } from '../../src/architectures/multiTaskModel.js';
 import { ARCHITECTURES, buildArchitecture } from '../../src/architectures/registry.js';
 import { saveModel } from '../../src/io/modelFiles.js';
 import { createTask } from '../../src/tasks/createTask.js';
-import { installSeededRandom, uninstallSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom, uninstallSeededRandom } from '../../src/random/seededRandom.js';
 import { chromiumOrSkip, pageScript, runPage, type ServedFile } from './harness.js';
 
 /**

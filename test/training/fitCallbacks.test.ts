@@ -7,7 +7,7 @@ import { MtlError } from '../../src/errors.js';
 import { fit, formatEpochLine, type EpochRecord, type FitArgs, type StepEndInfo } from '../../src/training/fit.js';
 import { MemoryRunStore } from '../../src/training/memoryRunStore.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { getWeightingMethod } from '../../src/weighting/registry.js';
 import { toyData } from '../helpers.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Random } from '../../src/training/random.js';
-import { installSeededRandom, seededRandomState, uninstallSeededRandom, withSeededRandom } from '../../src/training/seededRandom.js';
+import { Random } from '../../src/random/random.js';
+import { installSeededRandom, seededRandomState, uninstallSeededRandom, withSeededRandom } from '../../src/random/seededRandom.js';
 import { runExperiment } from '../../src/experiment/runExperiment.js';
 import { validateExperiment } from '../../src/experiment/config.js';
 import { scratch, tinyCsvExperiment } from '../reliability/helpers.js';
