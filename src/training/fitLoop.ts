@@ -216,7 +216,7 @@ export function monitoredValue(evaluation: Evaluation, metric: string): { value:
  *
  * @example
  * const result = await fitLoop({
- *   model, train, evaluation, method: getMethod('dwa'), methodOptions: {}, optimizer: new Adam(),
+ *   model, train, evaluation, method: getWeightingMethod('dwa'), methodOptions: {}, optimizer: new Adam(),
  *   learningRate: 1e-3, epochs: 10, batchSize: 64, seed: 1,
  *   store: new MemoryRunStore('demo'),
  *   onEpochEnd: (record) => (record.evaluation?.price?.loss ?? Infinity) < 0.1 ? 'stop' : undefined,
