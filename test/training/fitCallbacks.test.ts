@@ -127,9 +127,7 @@ test('early stopping with a MemoryRunStore restores the best weights it kept; no
   const best = (await store.readBest())!;
   assert.deepEqual(weightsOf(model), best.map((w) => Array.from(w.dataSync())));
   best.forEach((w) => w.dispose());
-  // The optimizer's slots are the only tensors fit may add.
-  const slots = model.model.trainableWeights.length * 2;
-  assert.equal(tf.memory().numTensors, before + slots);
+  // The optimizer's state is the only thing fit may leave (its number of tensors depends on the backend's Adam).
   optimizer.dispose();
   assert.equal(tf.memory().numTensors, before);
   model.model.dispose();
