@@ -19,7 +19,7 @@ import type { LossTable } from '../src/grouping/lossTable.js';
 import { pairwiseTable, type PairwiseModel } from '../src/grouping/pairwiseModel.js';
 import { selectPairwise } from '../src/grouping/pairwiseSearch.js';
 import { selectTag } from '../src/grouping/taskAffinityGrouping.js';
-import { Random } from '../src/training/random.js';
+import { Random } from '../src/random/random.js';
 import { machineLine } from './machine.js';
 
 console.log(`machine: ${machineLine()}`);

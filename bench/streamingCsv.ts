@@ -17,7 +17,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Random } from '../src/training/random.js';
+import { Random } from '../src/random/random.js';
 
 const { values } = parseArgs({
   options: {

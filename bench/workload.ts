@@ -10,8 +10,8 @@ import { ArrayDataset, disposeBatch, type Batch } from '../src/data/dataset.js';
 import { createTask } from '../src/tasks/createTask.js';
 import type { Task } from '../src/tasks/task.js';
 import { Adam } from '../src/training/optimizers/adam.js';
-import { Random } from '../src/training/random.js';
-import { installSeededRandom } from '../src/training/seededRandom.js';
+import { Random } from '../src/random/random.js';
+import { installSeededRandom } from '../src/random/seededRandom.js';
 import { trainStep } from '../src/training/trainStep.js';
 import type { GradientMode, WeightingMethod } from '../src/weighting/method.js';
 

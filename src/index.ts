@@ -41,12 +41,17 @@ export { Sgd, type SgdOptions } from './training/optimizers/sgd.js';
 export { learningRateAt, type ScheduleSpec } from './training/schedules.js';
 export { trainStep, type TrainStepArgs, type TrainStepResult } from './training/trainStep.js';
 export { fit, type FitArgs, type FitResult, type EpochRecord, type EarlyStoppingSpec } from './training/fit.js';
+export { fitLoop, type FitLoopArgs, type FitCallbackResult, type StepEndInfo } from './training/fitLoop.js';
+export type { RunStore } from './training/runStore.js';
+export { FileRunStore } from './training/fileRunStore.js';
+export { MemoryRunStore } from './training/memoryRunStore.js';
+export { IndexedDbRunStore } from './training/indexedDbRunStore.js';
 export { recalibrateBatchNorm, hasBatchNorm, BATCH_NORM_RECALIBRATION_BATCHES } from './training/batchNormRecalibration.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, readCheckpoint, applyCheckpoint, inspectCheckpoint, type TrainingPosition } from './training/checkpoint.js';
 export { DivergenceError, EXPLODED_WEIGHT } from './training/divergence.js';
 export { checkLabels } from './tasks/checkLabels.js';
-export { Random, type RandomState } from './training/random.js';
-export { installSeededRandom, uninstallSeededRandom } from './training/seededRandom.js';
+export { Random, type RandomState } from './random/random.js';
+export { installSeededRandom, uninstallSeededRandom, withSeededRandom } from './random/seededRandom.js';
 
 export { checkTaskScales, measureTaskScales, scaleWarning, SCALE_WARNING_RATIO, type TaskScales, type ScaleCheckArgs } from './training/scaleCheck.js';
 

@@ -1,6 +1,6 @@
 import { createTask } from '../src/tasks/createTask.js';
 import { ArrayDataset } from '../src/data/dataset.js';
-import { Random } from '../src/training/random.js';
+import { Random } from '../src/random/random.js';
 import type { Task } from '../src/tasks/task.js';
 
 /** A small two-task tabular problem: a binary task on all rows and a regression task labelled on 2 of 3 rows. */

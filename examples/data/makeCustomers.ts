@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 /** The customers table as CSV text (`delimiter` between fields). */
 export function customersCsv(rows: number, seed: number, delimiter = ';'): string {

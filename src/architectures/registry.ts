@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { MtlError, closest, describeValue } from '../errors.js';
 import type { Task } from '../tasks/task.js';
-import { ADASHARE_SCHEDULE_KEYS, resolveAdaShareSchedule } from '../training/adashareTraining.js';
+import { ADASHARE_SCHEDULE_KEYS, resolveAdaShareSchedule } from '../training/adashareSchedule.js';
 import { adaShare } from './adashare.js';
 import { crossStitch } from './crossStitch.js';
 import type { EncoderSpec, EncoderStages } from './encoders.js';

@@ -2,7 +2,7 @@ import { getHeapStatistics } from 'node:v8';
 import { MtlError } from '../errors.js';
 import type { PreprocessingOptions } from '../preprocessing/fitPreprocessor.js';
 import { encodedFeatureNames, inputColumns, type PreprocessorJson } from '../preprocessing/preprocessor.js';
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 import type { CsvTarget } from './csvColumns.js';
 import { encodeCsvPart } from './csvEncode.js';
 import type { CsvDelimiter } from './csvParse.js';

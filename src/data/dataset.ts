@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../errors.js';
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 import type { TaskKind } from '../tasks/task.js';
 
 /**

@@ -1,5 +1,5 @@
 import { MtlError } from '../errors.js';
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 import { ArrayDataset, type TaskLabels } from './dataset.js';
 
 /** Options of {@link syntheticClusters}. */

@@ -6,7 +6,7 @@ import { multiMnistSplits } from '../data/multiMnist.js';
 import { withAttributeTasks } from '../data/multiMnistAttributes.js';
 import { gradNormRegression, mmoeSynthetic } from '../data/synthetic.js';
 import { syntheticClusters } from '../data/syntheticClusters.js';
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 import { checkLabels } from '../tasks/checkLabels.js';
 import { buildTasks } from './buildExperiment.js';
 import type { ExperimentConfig } from './config.js';

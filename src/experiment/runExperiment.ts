@@ -12,7 +12,7 @@ import { formatFigure, isDefined, undefinedReason } from '../evaluation/undefine
 import { ArrayDataset } from '../data/dataset.js';
 import { saveMultiTaskModel } from '../io/multiTaskModelFiles.js';
 import { fit, type FitArgs, type FitResult } from '../training/fit.js';
-import { installSeededRandom } from '../training/seededRandom.js';
+import { withSeededRandom } from '../random/seededRandom.js';
 import { buildModel, buildOptimizer, buildTasks, buildWeighting } from './buildExperiment.js';
 import { openRunFolder } from './runFolder.js';
 import { checkMemory } from './memoryEstimate.js';
@@ -30,7 +30,7 @@ import {
   trainAdaShare,
   type AdaShareSearchProgress,
 } from '../training/adashareTraining.js';
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 
 const policySchema = z.object({ policy: z.record(z.array(z.boolean()).min(1)), executeProbabilities: z.unknown().optional() }).passthrough();
 
@@ -237,17 +237,23 @@ function trainingArgs(config: ExperimentConfig, options: RunOptions) {
   };
 }
 
-async function trainOne(
+type TrainOneResult = { result: FitResult; evaluation: Evaluation; seconds: number; parameters: number };
+
+function trainOne(config: ExperimentConfig, data: ExperimentData, taskNames: readonly string[] | undefined, runDir: string, options: RunOptions): Promise<TrainOneResult> {
+  // Same seed for the multi-task run and every baseline: same initialisation stream, same
+  // data order; scoped, so that a library call leaves Math.random as it found it.
+  return withSeededRandom(config.seed, () => trainOneSeeded(config, data, taskNames, runDir, options));
+}
+
+async function trainOneSeeded(
   config: ExperimentConfig,
   data: ExperimentData,
   taskNames: readonly string[] | undefined,
   runDir: string,
   options: RunOptions,
-): Promise<{ result: FitResult; evaluation: Evaluation; seconds: number; parameters: number }> {
+): Promise<TrainOneResult> {
   // A baseline's folder (baselines/<task>) is a run folder of its own.
   ensureRunFolder(runDir, { adoptLegacy: options.resume ?? false, ...(options.log ? { log: options.log } : {}) });
-  // Same seed for the multi-task run and every baseline: same initialisation stream, same data order.
-  installSeededRandom(config.seed);
   const tasks = buildTasks(config, taskNames, data.preprocessor);
   const names = tasks.map((t) => t.name);
   const model = buildModel(config, tasks, data.train.inputShape);
@@ -413,9 +419,7 @@ function prepareExperiment(config: ExperimentConfig, loaded?: ExperimentData): E
   const data = loaded ?? loadExperimentData(config);
   buildWeighting(config, config.tasks.map((t) => t.name));
   buildOptimizer(config).dispose();
-  installSeededRandom(config.seed);
-  const model = buildModel(config, buildTasks(config), data.train.inputShape);
-  model.model.dispose();
+  withSeededRandom(config.seed, () => buildModel(config, buildTasks(config), data.train.inputShape)).model.dispose();
   return data;
 }
 

@@ -10,7 +10,7 @@ import { readJsonFile } from '../io/readFile.js';
 import { acquireRunLock, LOCK_FILE, type RunLock } from '../io/runLock.js';
 import { assertSafeRunLocation, clearRunFolder, ensureRunFolder, isMarkedRunFolder } from '../io/runMarker.js';
 import { checkWritable, writeFileAtomic } from '../io/writeFile.js';
-import { installSeededRandom } from '../training/seededRandom.js';
+import { withSeededRandom } from '../random/seededRandom.js';
 import { checkpointPosition } from '../training/checkpoint.js';
 import { buildModel, buildTasks } from './buildExperiment.js';
 import { validateExperiment, type ExperimentConfig } from './config.js';
@@ -53,9 +53,8 @@ export function loadRunModel(
   options: { taskNames?: string[]; policyDir?: string } = {},
 ): MultiTaskModel {
   const weights = readWeights(modelDir);
-  installSeededRandom(config.seed);
   const saved = readModelMetadata(readModelArtifacts(modelDir).userDefinedMetadata, join(modelDir, 'model.json'));
-  const model = buildModel(config, buildTasks(config, options.taskNames, saved?.preprocessing), inputShape);
+  const model = withSeededRandom(config.seed, () => buildModel(config, buildTasks(config, options.taskNames, saved?.preprocessing), inputShape));
   try {
     if (isAdaShare(model)) model.finalize(readPolicy(options.policyDir ?? join(modelDir, '..')), { fromScratch: false });
     const current = model.model.weights;

@@ -6,7 +6,7 @@ import { MtlError } from '../errors.js';
 import { maskedMeanLoss } from '../tasks/losses.js';
 import type { StepContext } from '../training/fit.js';
 import type { Optimizer, OptimizerSnapshot } from '../training/optimizers/optimizer.js';
-import { snapshotRandom } from '../training/seededRandom.js';
+import { snapshotRandom } from '../random/seededRandom.js';
 
 /** Options of {@link AffinityRecorder}. */
 export interface AffinityRecorderOptions {

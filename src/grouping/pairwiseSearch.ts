@@ -1,5 +1,5 @@
 import { MtlError } from '../errors.js';
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 import { branchAndBound } from './branchAndBound.js';
 import { candidateId } from './candidates.js';
 import { pairwiseLowerBound } from './pairwiseBound.js';

@@ -1,4 +1,4 @@
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 import { candidateId, checkGroupingTasks, type Candidate } from './candidates.js';
 import { checkBudget } from './selection.js';
 

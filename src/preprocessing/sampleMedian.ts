@@ -1,4 +1,4 @@
-import { Random } from '../training/random.js';
+import { Random } from '../random/random.js';
 
 /**
  * The median of a stream of numbers in bounded memory: the exact median while at most

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import { batchNormLayers, nestedLayers } from '../architectures/batchNorm.js';
 import { disposeBatch, type Dataset } from '../data/dataset.js';
-import { Random } from './random.js';
+import { Random } from '../random/random.js';
 
 /** Default number of training batches over which {@link recalibrateBatchNorm} recomputes the statistics. */
 export const BATCH_NORM_RECALIBRATION_BATCHES = 32;

@@ -9,52 +9,21 @@ import { parseJsonText, readRegularFile, readTextFile, MAX_JSON_BYTES } from '..
 import { assertRunFolder, removeInsideRunFolder, runFolderOf } from '../io/runMarker.js';
 import { renameChecked, writeFileChecked } from '../io/writeFile.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
+import { applyCheckpoint, optimizerSnapshot, positionSchema, type CheckpointContents, type CheckpointSummary, type TrainingPosition } from './checkpointState.js';
 import { methodStateFromJson, methodStateToJson } from '../weighting/stateJson.js';
-import type { RandomState } from './random.js';
+import type { RandomState } from '../random/random.js';
 
-/** Where training stands: enough to continue exactly where a run stopped. */
-export interface TrainingPosition {
-  /** Epoch in progress (0-based) and how many of its batches are done. */
-  epoch: number;
-  batchInEpoch: number;
-  /** Optimisation steps taken so far. */
-  step: number;
-  methodState: unknown;
-  lastWeights: number[];
-  /** The seeded Math.random generator's state (dropout masks etc.). */
-  randomState?: RandomState;
-  /** Running sums of this epoch's unweighted losses, per task, and their counts. */
-  epochLossSums: Record<string, number>;
-  epochLossCounts: Record<string, number>;
-  /** Early-stopping bookkeeping. */
-  best?: { value: number; epoch: number };
-  epochsWithoutImprovement: number;
-  /** Byte length of metrics.jsonl when the checkpoint was written; longer logs are cut back on resume. */
-  metricsBytes: number;
-}
+export { applyCheckpoint, type CheckpointContents, type CheckpointSummary, type TrainingPosition } from './checkpointState.js';
 
 /** The files of a checkpoint besides state.json, which records their sizes and SHA-256s (and is written last). */
 const CHECKPOINT_FILES = ['model/model.json', 'model/weights.bin', 'optimizer.json', 'optimizer.bin'] as const;
 
 const count = z.number().int().min(0).safe();
-const finiteNumber = z.number().finite();
-const u32 = z.number().int().min(0).max(2 ** 32 - 1);
 const fileRecord = z.object({ bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
 
 /** state.json: the training position, and the checksums of the other files. */
-const stateSchema = z
-  .object({
-    epoch: count,
-    batchInEpoch: count,
-    step: count,
-    methodState: z.unknown(),
-    lastWeights: z.array(finiteNumber).min(1),
-    randomState: z.tuple([u32, u32, u32, u32]).optional(),
-    epochLossSums: z.record(finiteNumber),
-    epochLossCounts: z.record(count),
-    best: z.object({ value: finiteNumber, epoch: count }).strict().optional(),
-    epochsWithoutImprovement: count,
-    metricsBytes: count,
+const stateSchema = positionSchema
+  .extend({
     /** Absent in checkpoints of tfjs-multitask before 0.1 (sizes are still checked against the manifests). */
     files: z.object(Object.fromEntries(CHECKPOINT_FILES.map((f) => [f, fileRecord])) as Record<(typeof CHECKPOINT_FILES)[number], typeof fileRecord>).strict().optional(),
   })
@@ -70,15 +39,6 @@ const optimizerSchema = z
   })
   .strict();
 
-/** A checkpoint read and verified, not yet applied to a model (see {@link readCheckpoint}). */
-export interface CheckpointContents {
-  dir: string;
-  position: TrainingPosition;
-  /** The model weights, in the model's weight order (the caller disposes them, or {@link applyCheckpoint} does). */
-  weights: tf.Tensor[];
-  optimizer: { type: string; steps: Record<string, number>; slots: OptimizerState['slots'] };
-}
-
 /**
  * Write a checkpoint folder atomically: the model in tfjs format (model.json +
  * weights.bin), the optimizer's per-variable state (optimizer.bin + its index), and
@@ -88,21 +48,7 @@ export interface CheckpointContents {
  * run folder.
  */
 export async function saveCheckpoint(dir: string, model: MultiTaskModel, optimizer: Optimizer, position: TrainingPosition): Promise<void> {
-  const state = optimizer.getState();
-  const index = variableIndex(model);
-  const entries: Array<{ name: string; shape: number[]; values: Float32Array }> = [];
-  const slotIndex: Record<string, Record<string, string>> = {};
-  for (const [varName, slots] of Object.entries(state.slots)) {
-    const key = index.get(varName) ?? varName;
-    slotIndex[key] = {};
-    for (const [slot, { shape, values }] of Object.entries(slots)) {
-      const name = `${key}::${slot}`;
-      slotIndex[key]![slot] = name;
-      entries.push({ name, shape, values });
-    }
-  }
-  const steps: Record<string, number> = {};
-  for (const [varName, n] of Object.entries(state.steps)) steps[index.get(varName) ?? varName] = n;
+  const { entries, slotIndex, steps } = optimizerSnapshot(model, optimizer);
   await replaceFolder(dir, async (tmp) => {
     await saveModel(model.model, join(tmp, 'model'), { tasks: model.tasks.map((t) => t.name) });
     const tensors = entries.map((e) => ({ name: e.name, tensor: tf.tensor(e.values, e.shape) }));
@@ -260,73 +206,9 @@ function readVerified(dir: string): CheckpointContents {
   }
 }
 
-/**
- * Put a verified checkpoint into a model and its optimizer; every shape is checked
- * before anything changes. Disposes the checkpoint's weight tensors.
- *
- * @throws MtlError `checkpoint.mismatch` for a checkpoint of another model or optimizer.
- */
-export function applyCheckpoint(contents: CheckpointContents, model: MultiTaskModel, optimizer: Optimizer): TrainingPosition {
-  const { dir, weights } = contents;
-  try {
-    const current = model.model.weights;
-    if (weights.length !== current.length || weights.some((w, i) => !tf.util.arraysEqual(w.shape, current[i]!.shape as number[]))) {
-      throw new MtlError({
-        code: 'checkpoint.mismatch',
-        path: dir,
-        expected: `a checkpoint of this model (${current.length} weight tensors)`,
-        found: `${weights.length} weight tensors of other shapes`,
-        fix: 'resume with the same experiment file the run was started with, or start a new run',
-      });
-    }
-    if (contents.optimizer.type !== optimizer.type) {
-      throw new MtlError({
-        code: 'checkpoint.mismatch',
-        path: join(dir, 'optimizer.json'),
-        expected: `the state of a "${optimizer.type}" optimizer`,
-        found: `a "${contents.optimizer.type}" optimizer`,
-        fix: 'resume with the same experiment file the run was started with, or start a new run',
-      });
-    }
-    const trainable = model.model.trainableWeights;
-    for (const [key, slots] of Object.entries(contents.optimizer.slots)) {
-      const index = /^w(\d+)$/.exec(key);
-      const variable = index ? trainable[Number(index[1])] : undefined;
-      for (const [slot, { shape }] of Object.entries(slots)) {
-        if (!variable || !tf.util.arraysEqual(shape, variable.shape as number[])) {
-          throw new MtlError({
-            code: 'checkpoint.mismatch',
-            path: join(dir, 'optimizer.json'),
-            expected: 'optimizer state for the variables of this model',
-            found: `${key}::${slot} of shape [${shape.join(', ')}]${variable ? ` for a variable of shape [${(variable.shape as number[]).join(', ')}]` : ', an unknown variable'}`,
-            fix: 'resume with the same experiment file the run was started with, or start a new run',
-          });
-        }
-      }
-    }
-    model.model.setWeights(weights);
-    const names = variableNames(model);
-    optimizer.setState({ steps: contents.optimizer.steps, slots: contents.optimizer.slots }, (key) => names.get(key) ?? key);
-    return contents.position;
-  } finally {
-    weights.forEach((w) => w.dispose());
-  }
-}
-
 /** Restore model weights and optimizer state from a checkpoint (verified first, see {@link readCheckpoint}); returns the training position. */
 export function loadCheckpoint(dir: string, model: MultiTaskModel, optimizer: Optimizer): TrainingPosition {
   return applyCheckpoint(readCheckpoint(dir), model, optimizer);
-}
-
-/** What a checkpoint says about its weights, for a divergence report (see {@link inspectCheckpoint}). */
-export interface CheckpointSummary {
-  epoch: number;
-  batchInEpoch: number;
-  step: number;
-  /** Largest |w| over every weight of the model. */
-  maxAbsWeight: number;
-  /** Whether every weight is finite. */
-  finite: boolean;
 }
 
 /**
@@ -353,11 +235,3 @@ export function inspectCheckpoint(dir: string): CheckpointSummary | undefined {
   }
 }
 
-/** Stable keys for a model's trainable variables (their position), independent of tfjs's global name counters. */
-function variableIndex(model: MultiTaskModel): Map<string, string> {
-  return new Map(model.model.trainableWeights.map((w, i) => [(w.read() as tf.Variable).name, `w${i}`]));
-}
-
-function variableNames(model: MultiTaskModel): Map<string, string> {
-  return new Map(model.model.trainableWeights.map((w, i) => [`w${i}`, (w.read() as tf.Variable).name]));
-}

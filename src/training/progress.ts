@@ -42,7 +42,7 @@ export class ProgressBar {
   private done = 0;
 
   constructor(
-    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stderr,
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stderr, // Node only: fit passes none in a page
     enabledOrOptions: boolean | ProgressOptions = true,
   ) {
     const options = typeof enabledOrOptions === 'boolean' ? { enabled: enabledOrOptions } : enabledOrOptions;

@@ -4,7 +4,7 @@ import { disposeBatch, type Batch, type Dataset } from '../data/dataset.js';
 import { maskedMeanLoss } from '../tasks/losses.js';
 import type { WeightingMethod } from '../weighting/method.js';
 import { weightingMethods } from '../weighting/registry.js';
-import { Random } from './random.js';
+import { Random } from '../random/random.js';
 
 /**
  * The start-of-training check of task scales: when the tasks' initial losses or the

@@ -5,7 +5,7 @@ import type { Batch } from '../data/dataset.js';
 import { maskedMeanLoss } from '../tasks/losses.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
 import type { Optimizer } from './optimizers/optimizer.js';
-import { snapshotRandom } from './seededRandom.js';
+import { snapshotRandom } from '../random/seededRandom.js';
 import { DivergenceError, describeGradient, nonFiniteTensors } from './divergence.js';
 
 /** Everything one training step needs besides the batch. */

@@ -1,4 +1,4 @@
-import { Random, type RandomState } from '../training/random.js';
+import { Random, type RandomState } from '../random/random.js';
 import { gradDropPasses } from './gradDropPasses.js';
 import { contiguousRows, representationFeatures, requireGradients } from './inputs.js';
 import type { WeightingMethod } from './method.js';

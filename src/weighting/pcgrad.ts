@@ -1,4 +1,4 @@
-import { Random, type RandomState } from '../training/random.js';
+import { Random, type RandomState } from '../random/random.js';
 import { requireGramian } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { noOptions } from './options.js';

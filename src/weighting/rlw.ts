@@ -1,5 +1,5 @@
 import { softmax } from '../linalg/softmax.js';
-import { Random, type RandomState } from '../training/random.js';
+import { Random, type RandomState } from '../random/random.js';
 import { requireLosses } from './inputs.js';
 import type { WeightingMethod } from './method.js';
 import { noOptions } from './options.js';

@@ -28,20 +28,17 @@ export function methodStateFromJson(json: unknown, path = 'methodState'): unknow
     if (entries.length === 1 && (entries[0]![0] === '$float64' || entries[0]![0] === '$float32')) {
       const [key, encoded] = entries[0]!;
       const bytesPerElement = key === '$float64' ? 8 : 4;
-      const bytes = typeof encoded === 'string' ? Buffer.from(encoded, 'base64') : null;
+      const bytes = typeof encoded === 'string' ? base64ToBytes(encoded) : null;
       if (bytes === null || bytes.length % bytesPerElement !== 0) {
         throw new MtlError({
           code: 'checkpoint.bad_method_state',
           path,
           expected: `${key}: base64 of a whole number of ${bytesPerElement}-byte floats`,
-          found: bytes === null ? typeof encoded : `${bytes.length} bytes`,
+          found: bytes === null ? (typeof encoded === 'string' ? 'text that is not base64' : typeof encoded) : `${bytes.length} bytes`,
           fix: 'the checkpoint was damaged; resume from an earlier copy or start the run again',
         });
       }
-      // Copied into a fresh, aligned buffer (a Buffer may sit at any offset of a shared pool).
-      const copy = new Uint8Array(bytes.length);
-      copy.set(bytes);
-      return key === '$float64' ? new Float64Array(copy.buffer) : new Float32Array(copy.buffer);
+      return key === '$float64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
     }
     return Object.fromEntries(entries.map(([k, v]) => [k, methodStateFromJson(v, `${path}.${k}`)]));
   }
@@ -50,7 +47,24 @@ export function methodStateFromJson(json: unknown, path = 'methodState'): unknow
 
 function bytesToBase64(values: Float64Array | Float32Array): string {
   if (!LITTLE_ENDIAN) throw new Error('methodStateToJson: big-endian hosts are not supported');
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  // btoa/atob exist in browsers and in Node, so checkpoints of method state work in both.
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** Standard base64 to a fresh (aligned) byte array; null for text that is not base64. */
+function base64ToBytes(encoded: string): Uint8Array | null {
+  let binary: string;
+  try {
+    binary = atob(encoded);
+  } catch {
+    return null;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

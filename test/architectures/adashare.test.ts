@@ -11,8 +11,8 @@ import { createTask } from '../../src/tasks/createTask.js';
 import { trainAdaShare } from '../../src/training/adashareTraining.js';
 import { recalibrateBatchNorm } from '../../src/training/batchNormRecalibration.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { Random } from '../../src/training/random.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { Random } from '../../src/random/random.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import {

@@ -10,7 +10,7 @@ import { createTask } from '../../src/tasks/createTask.js';
 import { maskedMeanLoss } from '../../src/tasks/losses.js';
 import type { Task } from '../../src/tasks/task.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { trainStep } from '../../src/training/trainStep.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { mmoe } from '../../src/architectures/mmoe.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import {
   assertGradients, assertNoLeaks, assertOutputShapes, assertSaveLoad, assertVariableSplit, disposeRandomBatch, randomBatch, threeTasks,
 } from './helpers.js';

@@ -5,7 +5,7 @@ import { buildEncoder, type EncoderSpec } from '../../src/architectures/encoders
 import { ARCHITECTURES, buildArchitecture } from '../../src/architectures/registry.js';
 import { MtlError } from '../../src/errors.js';
 import { resolveAdaShareSchedule } from '../../src/training/adashareTraining.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { threeTasks } from './helpers.js';
 
 const isError = (code: string, path: string, found?: RegExp) => (e: unknown) =>

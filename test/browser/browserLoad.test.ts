@@ -9,12 +9,12 @@ import type { MultiTaskModel } from '../../src/architectures/multiTaskModel.js';
 import { ARCHITECTURES, buildArchitecture } from '../../src/architectures/registry.js';
 import { saveModel } from '../../src/io/modelFiles.js';
 import { createTask } from '../../src/tasks/createTask.js';
-import { installSeededRandom, uninstallSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom, uninstallSeededRandom } from '../../src/random/seededRandom.js';
 import { chromiumOrSkip, pageScript, runPage, type ServedFile } from './harness.js';
 
 /**
  * Every architecture's saved model (saveModel → model.json + weights.bin) loads in a
- * real browser (headless Chromium) through the `mtl-ts/browser` entry, bundled for the
+ * real browser (headless Chromium) through the `tfjs-multitask/browser` entry, bundled for the
  * browser with esbuild, and predicts every task as in Node (harness.ts runs the page).
  */
 

@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import { build } from 'esbuild';
 
 /**
- * Running a page in headless Chromium (Debian's `chromium`) against the `mtl-ts/browser`
+ * Running a page in headless Chromium (Debian's `chromium`) against the `tfjs-multitask/browser`
  * entry bundled with esbuild: the page gets `/` (HTML loading `/mtl.js`, the bundle,
  * then `/page.js`), the files given, and reports by POSTing JSON to `/result`.
  *
@@ -70,7 +70,7 @@ export async function bundleBrowserEntry(): Promise<Buffer> {
 }
 
 const PAGE_HTML = `<!doctype html>
-<html><head><meta charset="utf-8"><title>mtl-ts browser test</title></head>
+<html><head><meta charset="utf-8"><title>tfjs-multitask browser test</title></head>
 <body><script src="/mtl.js"></script><script src="/page.js"></script></body></html>
 `;
 
@@ -91,7 +91,7 @@ export function pageScript(body: string): string {
   window.addEventListener('error', function (event) { fail(event.error || event.message); });
   window.addEventListener('unhandledrejection', function (event) { fail(event.reason); });
   (async function () {
-    if (!window.mtl) throw new Error('the mtl-ts browser bundle did not load');
+    if (!window.mtl) throw new Error('the tfjs-multitask browser bundle did not load');
     ${body}
   })().then(function (report) { return post(Object.assign({ ok: true }, report)); }).catch(fail);
 })();

@@ -12,7 +12,7 @@ import { loadMultiTaskModel, saveMultiTaskModel } from '../../src/io/multiTaskMo
 import { createTask } from '../../src/tasks/createTask.js';
 import { fit } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { chromiumOrSkip, pageScript, runPage } from './harness.js';
@@ -20,7 +20,7 @@ import { chromiumOrSkip, pageScript, runPage } from './harness.js';
 /**
  * Raw rows in, predictions out, in a browser: a model trained from a CSV file with
  * categorical and missing features, loaded in headless Chromium through the
- * `mtl-ts/browser` entry, maps raw records to the same predictions (class names,
+ * `tfjs-multitask/browser` entry, maps raw records to the same predictions (class names,
  * probabilities, regression values in their units) as the in-memory model in Node.
  */
 

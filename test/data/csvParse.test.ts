@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { CsvRecordParser, detectDelimiter, parseCsv, type CsvRecord } from '../../src/data/csvParse.js';
 import { openCsv } from '../../src/data/csvSource.js';
 import { MtlError } from '../../src/errors.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-csvparse-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

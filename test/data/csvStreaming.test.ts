@@ -9,7 +9,7 @@ import { CsvStreamingDataset } from '../../src/data/csvStreamingDataset.js';
 import { disposeBatch, type Dataset } from '../../src/data/dataset.js';
 import { validateExperiment } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/runExperiment.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-stream-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

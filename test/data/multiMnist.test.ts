@@ -8,7 +8,7 @@ import type { ImageSet } from '../../src/data/idx.js';
 import { loadMnistDigits, selectImages } from '../../src/data/mnist.js';
 import { multiMnist, multiMnistSplits, overlayPair } from '../../src/data/multiMnist.js';
 import { MtlError } from '../../src/errors.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 const fashionInstalled = existsSync(`${FASHION_MNIST_DEBIAN_DIR}/train-images-idx3-ubyte.gz`);
 

@@ -8,7 +8,7 @@ import { ArrayDataset } from '../../src/data/dataset.js';
 import { chooseHeldOut, trainTestSplit } from '../../src/data/split.js';
 import { MtlError } from '../../src/errors.js';
 import { RunningMoments } from '../../src/preprocessing/runningMoments.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtl-split-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

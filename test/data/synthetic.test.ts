@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CAGRAD_TOY_STARTS, cagradToy, gradNormRegression, mmoeSynthetic } from '../../src/data/synthetic.js';
 import { MtlError } from '../../src/errors.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 const close = (a: number, b: number, tol: number, what = ''): void =>
   assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tolerance ${tol})`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { validateExperiment } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/runExperiment.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 /**
  * A generated CSV with a 4-class task (which needs the shared layers: two XOR-like

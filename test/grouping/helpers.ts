@@ -1,6 +1,6 @@
 import { standleyCandidates, type Candidate } from '../../src/grouping/candidates.js';
 import type { LossTable } from '../../src/grouping/lossTable.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 export const taskNames = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
 

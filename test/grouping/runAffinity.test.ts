@@ -11,7 +11,7 @@ import { formatAffinity } from '../../src/grouping/formatAffinity.js';
 import { readAffinity, runAffinity } from '../../src/grouping/runAffinity.js';
 import { fit } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { toyData } from '../helpers.js';

@@ -5,7 +5,7 @@ import { pairwiseTable, type PairwiseModel } from '../../src/grouping/pairwiseMo
 import { selectPairwise } from '../../src/grouping/pairwiseSearch.js';
 import { branchAndBound } from '../../src/grouping/branchAndBound.js';
 import { selectTag, tagGroupScore, type AffinityTable } from '../../src/grouping/taskAffinityGrouping.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 const close = (a: number, b: number, message = '') => assert.ok(Math.abs(a - b) < 1e-9, `${message} ${a} vs ${b}`);
 const ids = (s: { networks: { id: string }[] }) => s.networks.map((n) => n.id).sort();

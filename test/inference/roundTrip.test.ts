@@ -13,7 +13,7 @@ import { loadMultiTaskModel, saveMultiTaskModel } from '../../src/io/multiTaskMo
 import { createTask } from '../../src/tasks/createTask.js';
 import { fit } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 

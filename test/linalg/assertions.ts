@@ -1,6 +1,6 @@
 /** Test helpers shared by the linalg and weighting tests: tolerance checks and seeded random problems. */
 import assert from 'node:assert/strict';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { gramianOf } from '../../src/linalg/matrix.js';
 
 /** Assert |actual − expected| ≤ tolerance elementwise (absolute), with a readable message. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { minimizeLinearPlusNorm } from '../../src/linalg/minimizeLinearPlusNorm.js';
 import { matVec, quadraticForm } from '../../src/linalg/matrix.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose, randomGramian } from './assertions.js';
 
 const objective = (m: number[][], b: number[], k: number, w: number[]) =>

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { projectOntoSimplex } from '../../src/linalg/projectOntoSimplex.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose } from './assertions.js';
 
 test('projectOntoSimplex: hand-computed projections', () => {

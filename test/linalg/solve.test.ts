@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { solve } from '../../src/linalg/solve.js';
 import { matVec } from '../../src/linalg/matrix.js';
 import { MtlError } from '../../src/errors.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose } from './assertions.js';
 
 test('solve: a hand-computed 2×2 system', () => {

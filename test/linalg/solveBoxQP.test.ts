@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { solveBoxQP } from '../../src/linalg/solveBoxQP.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose, randomGramian } from './assertions.js';
 import { assertBoxKKT } from './kkt.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { solveSimplexQP } from '../../src/linalg/solveSimplexQP.js';
 import { quadraticForm } from '../../src/linalg/matrix.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose, randomGramian } from './assertions.js';
 import { assertSimplexKKT } from './kkt.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { symmetricEigen } from '../../src/linalg/symmetricEigen.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose, randomGramian } from './assertions.js';
 
 test('symmetricEigen: [[2,1],[1,2]] has eigenvalues 3 and 1 with vectors (1,±1)/√2', () => {

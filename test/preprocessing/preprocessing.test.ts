@@ -10,7 +10,7 @@ import { checkPreprocessorJson, encodedFeatureNames, featureEncoder, type Prepro
 import { RunningMoments } from '../../src/preprocessing/runningMoments.js';
 import { SampleMedian } from '../../src/preprocessing/sampleMedian.js';
 import { createTask } from '../../src/tasks/createTask.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 test('RunningMoments: one pass, merged parts and large offsets give the two-pass mean and population variance', () => {
   const r = new Random(1);

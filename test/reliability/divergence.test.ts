@@ -24,8 +24,8 @@ import { inspectCheckpoint, readCheckpoint } from '../../src/training/checkpoint
 import { DivergenceError, divergenceError } from '../../src/training/divergence.js';
 import { fit } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { Random } from '../../src/training/random.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { Random } from '../../src/random/random.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { trainStep } from '../../src/training/trainStep.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { weightingMethods } from '../../src/weighting/registry.js';

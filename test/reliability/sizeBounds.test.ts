@@ -12,7 +12,7 @@ import { buildModel, buildTasks } from '../../src/experiment/buildExperiment.js'
 import { validateExperiment, type ExperimentConfig } from '../../src/experiment/config.js';
 import { checkInferenceMemory, checkMemory, estimateMemory, inputShapeOf, memoryLimit } from '../../src/experiment/memoryEstimate.js';
 import { runExperiment } from '../../src/experiment/runExperiment.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { hashTree, isMtlError, scratch, tinyCsvExperiment } from './helpers.js';
 
 let work: { dir: string; cleanup: () => void };

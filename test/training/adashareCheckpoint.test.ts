@@ -8,7 +8,7 @@ import { adaShare } from '../../src/architectures/adashare.js';
 import { MtlError } from '../../src/errors.js';
 import { trainAdaShare, type AdaShareSearchProgress, type AdaShareTrainingArgs } from '../../src/training/adashareTraining.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { getWeightingMethod } from '../../src/weighting/registry.js';

@@ -10,7 +10,7 @@ import { parseMetricsLog } from '../../src/report/metricsLog.js';
 import { architectureRecord } from '../../src/training/architectureRecord.js';
 import { fit } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom, uninstallSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom, uninstallSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { toyData } from '../helpers.js';

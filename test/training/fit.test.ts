@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hardSharing } from '../../src/architectures/hardSharing.js';
 import { fit, type FitArgs } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { getWeightingMethod } from '../../src/weighting/registry.js';

@@ -8,7 +8,7 @@ import { hardSharing } from '../../src/architectures/hardSharing.js';
 import { nativeInfo } from '../../src/backend/native.js';
 import { disposeBatch, type Batch } from '../../src/data/dataset.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { trainStep } from '../../src/training/trainStep.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';

@@ -6,8 +6,8 @@ import { ArrayDataset } from '../../src/data/dataset.js';
 import { createTask } from '../../src/tasks/createTask.js';
 import { fit } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { Random } from '../../src/training/random.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { Random } from '../../src/random/random.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { weightingMethods } from '../../src/weighting/registry.js';
 

@@ -10,11 +10,11 @@ import { createTask } from '../../src/tasks/createTask.js';
 import { fit } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
 import { checkTaskScales, measureTaskScales, scaleWarning, SCALE_WARNING_RATIO } from '../../src/training/scaleCheck.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { getWeightingMethod, weightingMethods } from '../../src/weighting/registry.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 test('every weighting method declares whether it balances task scales', () => {
   for (const [name, m] of Object.entries(weightingMethods)) assert.equal(typeof m.balancesScales, 'boolean', name);

@@ -5,7 +5,7 @@ import { hardSharing } from '../../src/architectures/hardSharing.js';
 import { ArrayDataset, disposeBatch } from '../../src/data/dataset.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
 import { Sgd } from '../../src/training/optimizers/sgd.js';
-import { installSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom } from '../../src/random/seededRandom.js';
 import { trainStep } from '../../src/training/trainStep.js';
 import { equalWeighting } from '../../src/weighting/equal.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';

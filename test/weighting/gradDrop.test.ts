@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { gradientSignDropout as gradDrop } from '../../src/weighting/gradDrop.js';
 import { assertClose } from '../linalg/assertions.js';
 import { examples, run } from './helpers.js';

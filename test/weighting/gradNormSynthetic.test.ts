@@ -7,7 +7,7 @@ import { gradNormRegression } from '../../src/data/synthetic.js';
 import { createTask } from '../../src/tasks/createTask.js';
 import { fit, type FitResult } from '../../src/training/fit.js';
 import { Adam } from '../../src/training/optimizers/adam.js';
-import { installSeededRandom, uninstallSeededRandom } from '../../src/training/seededRandom.js';
+import { installSeededRandom, uninstallSeededRandom } from '../../src/random/seededRandom.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { weightingMethods } from '../../src/weighting/registry.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { projectingConflictingGradients as pcgrad } from '../../src/weighting/pcgrad.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose, randomRows } from '../linalg/assertions.js';
 import { combine, examples, run } from './helpers.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { weightingMethods } from '../../src/weighting/registry.js';
 import type { WeightingMethod } from '../../src/weighting/method.js';
 import { gramianOf, matVec, permuteSymmetric, quadraticForm } from '../../src/linalg/matrix.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose, randomRows } from '../linalg/assertions.js';
 import { assertSimplexKKT } from '../linalg/kkt.js';
 import { contextFor } from './helpers.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomLossWeighting } from '../../src/weighting/rlw.js';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 import { assertClose } from '../linalg/assertions.js';
 import { contextFor } from './helpers.js';
 import { lossRun } from './lossMethods.helpers.js';

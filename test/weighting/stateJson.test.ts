@@ -45,3 +45,18 @@ test('stateJson: a damaged typed-array entry is a coded error naming its place',
   check({ buffer: [{ $float64: 'AAAA' }] }, /methodState\.buffer\[0\]$/);
   check({ tracked: { $float64: 12 } }, /methodState\.tracked$/);
 });
+
+test('stateJson: the encoding is standard base64 without Node\'s Buffer (it runs in a page), the same as Buffer gives, across its 32 KiB chunks', () => {
+  // 5000 float64s = 40000 bytes: more than one chunk of the encoder.
+  const big = Float64Array.from({ length: 5000 }, (_, i) => Math.sin(i) * 1e3);
+  const encoded = methodStateToJson(big) as { $float64: string };
+  assert.equal(encoded.$float64, Buffer.from(big.buffer).toString('base64'));
+  assert.deepEqual(methodStateFromJson(encoded), big);
+});
+
+test('stateJson: text that is not base64 is refused (Buffer would have decoded it to some bytes)', () => {
+  assert.throws(
+    () => methodStateFromJson({ rows: { $float64: 'not base64!' } }),
+    (e: unknown) => e instanceof MtlError && e.code === 'checkpoint.bad_method_state' && e.path === 'methodState.rows' && e.found === 'text that is not base64',
+  );
+});

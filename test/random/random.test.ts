@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Random } from '../../src/training/random.js';
+import { Random } from '../../src/random/random.js';
 
 test('fillUniform draws the same numbers, in order, as next(), and leaves the same state', () => {
   for (const seed of [0, 1, 123456789, 'epoch:3']) {
