@@ -89,6 +89,8 @@ export class AffinityRecorder {
   private readonly file?: string;
   private measurements: AffinityMeasurement[] = [];
   private trimmed: boolean;
+  /** A new recording starts its file at the first step, inside the run folder fit has opened by then. */
+  private startFile: boolean;
 
   constructor(options: AffinityRecorderOptions = {}) {
     const every = options.every ?? 10;
@@ -99,11 +101,15 @@ export class AffinityRecorder {
     this.file = options.file;
     this.trimmed = !options.resume;
     if (options.resume && this.file && existsSync(this.file)) this.measurements = readAffinityMeasurements(this.file);
-    else if (this.file) writeFileSync(this.file, '');
+    this.startFile = !(options.resume && this.file && existsSync(this.file)) && this.file !== undefined;
   }
 
   /** The hook for `FitArgs.beforeStep`. */
   readonly beforeStep = (context: StepContext): void => {
+    if (this.startFile) {
+      this.startFile = false;
+      writeFileSync(this.file!, '');
+    }
     if (!this.trimmed) {
       // The run resumed here: recordings from this step on are made again.
       this.trimmed = true;

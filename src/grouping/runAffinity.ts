@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MtlError } from '../errors.js';
 import type { ExperimentConfig } from '../experiment/config.js';
@@ -61,7 +61,6 @@ export async function runAffinity(config: ExperimentConfig, options: AffinityRun
       fix: 'pass --resume to continue it, --force to overwrite it, or choose another --run-dir',
     });
   }
-  mkdirSync(runDir, { recursive: true });
   const recorder = new AffinityRecorder({ every, file: join(runDir, AFFINITY_RECORDS_FILE), resume });
   const summary = await runExperiment(config, {
     runDir,
