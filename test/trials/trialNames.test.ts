@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MtlError } from '../../src/errors.js';
+import { validateExperiment } from '../../src/experiment/config.js';
+import { parseOverrideText } from '../../src/trials/overrides.js';
+import { defineTrial } from '../../src/trials/trial.js';
 import { schemaFieldPaths } from '../../src/trials/schemaPaths.js';
 import { hasShortName, SHORT_FIELD_NAMES } from '../../src/trials/shortFieldNames.js';
 import { shortKey, trialId } from '../../src/trials/trialId.js';
@@ -57,5 +61,38 @@ test('the table of short names agrees with the schema: every entry is a field, n
   for (const ambiguous of ['model.encoder.type', 'training.optimizer.type', 'model.encoder.hidden', 'tasks.*.head.dropout', 'tasks.*.name']) {
     assert.ok(paths.has(ambiguous), ambiguous);
     assert.ok(!SHORT_FIELD_NAMES.includes(ambiguous), ambiguous);
+  }
+});
+
+test('a grouping block added to the experiment changes no trial (name or config), and blocks no trial reads cannot be swept', () => {
+  const base = {
+    name: 'patients',
+    seed: 3,
+    data: { source: 'csv', path: 'examples/data/patients.csv', standardize: true, testFraction: 0.25 },
+    tasks: [
+      { name: 'readmitted', kind: 'binary', columns: ['readmitted'] },
+      { name: 'stay', kind: 'regression', columns: ['length_of_stay'] },
+    ],
+    model: { encoder: { type: 'mlp', hidden: [8] } },
+    training: { epochs: 1, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 } },
+    sweep: { set: { 'weighting.method': ['equal', 'pcgrad'] } },
+  };
+  const before = validateExperiment(base);
+  const after = validateExperiment({ ...base, grouping: { search: 'tag', budget: 2, searchSeed: 4 } });
+  for (const overrides of [{ 'weighting.method': 'pcgrad', seed: 1 }, { tasks: ['stay'] }, {}]) {
+    const a = defineTrial(before, overrides);
+    const b = defineTrial(after, overrides);
+    assert.equal(b.id, a.id);
+    // The config a finished trial's folder holds, compared as text when the sweep is run again.
+    assert.equal(JSON.stringify(b.config), JSON.stringify(a.config));
+    assert.equal('grouping' in b.config, false);
+    assert.equal('sweep' in b.config, false);
+  }
+  for (const key of ['grouping.budget', 'sweep.seeds']) {
+    assert.throws(
+      () => parseOverrideText(after, key, '2'),
+      (e: unknown) => e instanceof MtlError && e.code === 'config.not_a_trial_field' && e.path === `overrides["${key}"]` && /no trial reads/.test(e.found),
+    );
+    assert.throws(() => defineTrial(after, { [key]: 2 }), (e: unknown) => e instanceof MtlError && e.code === 'config.not_a_trial_field');
   }
 });
