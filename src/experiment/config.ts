@@ -242,9 +242,8 @@ export const experimentSchema = z
       .strict()
       .optional(),
     /**
-     * Settings of `mtl group` and `mtl affinity` (see docs/grouping.md). Its keys are named
-     * apart from every other field of the schema (`search`, not `method`; `searchSeed`, not
-     * `seed`), because trial folders are named by a field's last segment where it is unique.
+     * Settings of `mtl group` and `mtl affinity` (see docs/grouping.md). Not a trial field:
+     * trial folders name these by their whole path (src/trials/shortFieldNames.ts).
      */
     grouping: z
       .object({

@@ -18,6 +18,8 @@ import { openRunFolder } from './runFolder.js';
 import { checkMemory } from './memoryEstimate.js';
 import type { ExperimentConfig } from './config.js';
 import { settingChanges } from './resumeOverrides.js';
+import { runEvidence } from '../grouping/transferEvidence.js';
+import { findTransfer, formatTransferSection, type TransferReport } from '../grouping/transferFindings.js';
 import { loadExperimentData, type ExperimentData } from './loadData.js';
 import type { AdaShareModel } from '../architectures/adashare.js';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
@@ -104,7 +106,16 @@ export interface RunSummary {
   deltaMLeftOut?: Array<{ task: string; metric: string; reason: string }>;
   /** Each task's part of Δm: its metrics and their mean relative change in percent. */
   deltaMPerTask?: TaskDelta[];
+  /**
+   * With baselines: the negative-transfer findings of this run (as `mtl transfer <run>`:
+   * tasks worse than alone, pairs with negative affinity or persistent gradient conflict
+   * where the run recorded them), each with its evidence, and the suggested grouping.
+   */
+  transfer?: RunTransfer;
 }
+
+/** A run's negative-transfer findings (see `findTransfer`), as its summary holds them. */
+export type RunTransfer = Pick<TransferReport, 'findings' | 'suggestion' | 'notes'>;
 
 /** An undefined figure is null in JSON (NaN in memory). */
 const figure = z.union([z.number(), z.null()]).transform((v) => (v === null ? NaN : v));
@@ -171,6 +182,9 @@ function writeSummary(runDir: string, summary: RunSummary, deltaMetrics: Record<
     summary.deltaMPerTask = breakdown?.perTask;
     if (leftOut.length > 0) summary.deltaMLeftOut = leftOut;
     else delete summary.deltaMLeftOut;
+    // Where sharing hurts, from this run's own evidence (as `mtl transfer <run>` finds it).
+    const { findings, suggestion, notes } = findTransfer([runEvidence(runDir, Object.keys(deltaMetrics), summary)]);
+    summary.transfer = { findings, ...(suggestion ? { suggestion } : {}), notes };
   }
   writeFileAtomic(summaryPath(runDir), JSON.stringify(summary, null, 2) + '\n', 'the run\'s summary.json');
   writeFileAtomic(join(runDir, 'summary.md'), formatSummary(summary), 'the run\'s summary.md');
@@ -213,6 +227,7 @@ export function formatSummary(summary: RunSummary): string {
           ? `; single-task: ${Object.values(summary.singleTask).reduce((s, b) => s + b.parameters, 0)} parameters in ${Object.keys(summary.singleTask).length} models`
           : ''),
     );
+    if (summary.transfer) lines.push('', ...formatTransferSection(summary.transfer));
   }
   return lines.join('\n') + '\n';
 }

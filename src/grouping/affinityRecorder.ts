@@ -8,6 +8,11 @@ import type { StepContext } from '../training/fit.js';
 import type { Optimizer, OptimizerSnapshot } from '../training/optimizers/optimizer.js';
 import { snapshotRandom } from '../random/seededRandom.js';
 
+/** The file an affinity run writes its averages to. */
+export const AFFINITY_FILE = 'affinity.json';
+/** The file of the individual recordings (one JSON line each), kept for resuming and for the transfer analysis. */
+export const AFFINITY_RECORDS_FILE = 'affinity.jsonl';
+
 /** Options of {@link AffinityRecorder}. */
 export interface AffinityRecorderOptions {
   /** Record on every this-many-th step (steps 0, k, 2k, …). TAG's default. @defaultValue 10 */

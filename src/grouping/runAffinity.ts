@@ -4,7 +4,7 @@ import { MtlError } from '../errors.js';
 import type { ExperimentConfig } from '../experiment/config.js';
 import { readSummary, runExperiment, type RunOptions, type RunSummary } from '../experiment/runExperiment.js';
 import { hasCheckpoint } from '../training/checkpoint.js';
-import { AffinityRecorder, type AffinityRecord } from './affinityRecorder.js';
+import { AFFINITY_FILE, AFFINITY_RECORDS_FILE, AffinityRecorder, type AffinityRecord } from './affinityRecorder.js';
 
 /** Options of {@link runAffinity}. */
 export interface AffinityRunOptions extends Pick<RunOptions, 'epochs' | 'progress' | 'log'> {
@@ -25,10 +25,7 @@ export interface AffinityRun {
   summary: RunSummary;
 }
 
-/** The file an affinity run writes its averages to. */
-export const AFFINITY_FILE = 'affinity.json';
-/** The file of the individual recordings (one JSON line each), kept for resuming and for the transfer analysis. */
-export const AFFINITY_RECORDS_FILE = 'affinity.jsonl';
+export { AFFINITY_FILE, AFFINITY_RECORDS_FILE } from './affinityRecorder.js';
 
 /**
  * `mtl affinity`: one joint training run of the experiment (all its tasks, its architecture,

@@ -24,6 +24,13 @@ export const describeOverrideKey: DescribeOverride = (key) => `overrides[${JSON.
 export const TASKS_KEY = 'tasks';
 
 /**
+ * Blocks of the experiment file that no trial reads: the sweep's own settings and those
+ * of `mtl group`. A trial's config leaves them out (so adding one to the experiment does
+ * not change any trial, and a finished sweep is still found), and they cannot be overridden.
+ */
+export const NOT_TRIAL_FIELDS = ['sweep', 'grouping'] as const;
+
+/**
  * Check that an override key names a field of the experiment (did-you-mean on a typo;
  * task fields by the experiment's task names), and return the schema there. Throws
  * `config.unknown_key` / `config.unknown_task` naming the override.
@@ -37,6 +44,15 @@ export function checkOverrideKey(base: ExperimentConfig, key: string, describe: 
       expected: 'a field path in dot notation, e.g. weighting.method or training.optimizer.learningRate',
       found: JSON.stringify(key),
       fix: 'write the path of a field of the experiment file, its parts joined by "."',
+    });
+  }
+  if ((NOT_TRIAL_FIELDS as readonly string[]).includes(segments[0]!)) {
+    throw new MtlError({
+      code: 'config.not_a_trial_field',
+      path: describe(key),
+      expected: 'a field of what a trial trains (data, tasks, model, weighting, training, seed)',
+      found: `"${key}", a field of the ${segments[0]} block, which no trial reads`,
+      fix: segments[0] === 'grouping' ? 'run mtl group once per setting instead (see docs/grouping.md)' : 'set the sweep itself with --set and --seeds',
     });
   }
   let node: PathNode = ROOT;
@@ -109,12 +125,13 @@ function parseJson(text: string): unknown {
 
 /**
  * The experiment with the overrides applied, as plain data (not yet validated): field
- * edits first, in the order given, then the task subset. The result has no `sweep`
- * block and `baselines: false` (the caller trains baselines as trials of their own).
+ * edits first, in the order given, then the task subset. The result has no `sweep` or
+ * `grouping` block ({@link NOT_TRIAL_FIELDS}) and `baselines: false` (the caller trains
+ * baselines as trials of their own).
  */
 export function applyOverrides(base: ExperimentConfig, overrides: Overrides, describe: DescribeOverride = describeOverrideKey): Record<string, unknown> {
   const input = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
-  delete input.sweep;
+  for (const block of NOT_TRIAL_FIELDS) delete input[block];
   input.baselines = false;
   for (const [key, value] of Object.entries(overrides)) {
     if (key === TASKS_KEY) continue;

@@ -76,9 +76,8 @@ export const ROOT: PathNode = { kind: 'schema', schema: experimentSchema };
 
 /**
  * Every field path of the experiment schema (array elements as `*`, record values
- * not listed), e.g. `weighting.method`, `tasks.*.head.dropout`. Used to find which
- * last segments name one field only (`method`, `seed`, `epochs`), so that trial folder
- * names can use them alone.
+ * not listed), e.g. `weighting.method`, `tasks.*.head.dropout`. The tests check the
+ * fixed table of short trial-folder names (shortFieldNames.ts) against it.
  */
 export function schemaFieldPaths(node: PathNode = ROOT, prefix = ''): string[] {
   if (node.kind === 'free') return [];

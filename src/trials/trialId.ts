@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Overrides } from './overrides.js';
-import { schemaFieldPaths } from './schemaPaths.js';
+import { hasShortName } from './shortFieldNames.js';
 
 /** The longest trial id before it is shortened (with a hash suffix). */
 const MAX_LENGTH = 100;
@@ -8,30 +8,15 @@ const MAX_LENGTH = 100;
 /** A value written as it is in a folder name: letters, digits, `.`, `_`, `-`, not starting with `.` and without `__` (the pair separator). */
 const PLAIN = /^(?!\.)(?!.*__)[A-Za-z0-9._-]+$/;
 
-let uniqueLastSegments: Set<string> | undefined;
-
-/** Field names that occur at one path of the experiment schema only (`method`, `seed`, `epochs`, `trainSize`). */
-function unique(): Set<string> {
-  if (uniqueLastSegments) return uniqueLastSegments;
-  const paths = new Set(schemaFieldPaths());
-  const owners = new Map<string, Set<string>>();
-  for (const path of paths) {
-    const last = path.split('.').at(-1)!;
-    if (!owners.has(last)) owners.set(last, new Set());
-    owners.get(last)!.add(path);
-  }
-  uniqueLastSegments = new Set([...owners].filter(([, p]) => p.size === 1).map(([k]) => k));
-  return uniqueLastSegments;
-}
-
 /**
- * How a field is named in a trial id: its last segment when no other field of the
- * experiment schema has that name (`weighting.method` → `method`, `seed`, `epochs`),
- * else the whole path (`model.encoder.type`, `weighting.options.momentum`).
+ * How a field is named in a trial id: its last segment for the fields of the fixed table
+ * `SHORT_FIELD_NAMES` (src/trials/shortFieldNames.ts: `weighting.method` → `method`, `training.epochs` → `epochs`,
+ * `data.trainSize` → `trainSize`), else the whole path (`model.encoder.type`,
+ * `weighting.options.momentum`, `grouping.budget`, any field added to the schema later).
+ * The table is fixed so that the names of finished sweeps' folders never change.
  */
 export function shortKey(key: string): string {
-  const segments = key.split('.');
-  return segments.length > 1 && unique().has(segments.at(-1)!) && !segments.includes('options') ? segments.at(-1)! : key;
+  return key.includes('.') && hasShortName(key) ? key.split('.').at(-1)! : key;
 }
 
 /** Overrides as canonical JSON (keys sorted), for hashing and comparing. */
