@@ -43,6 +43,7 @@ export { trainStep, type TrainStepArgs, type TrainStepResult } from './training/
 export { fit, type FitArgs, type FitResult, type EpochRecord, type EarlyStoppingSpec } from './training/fit.js';
 export { fitLoop, type FitLoopArgs, type FitCallbackResult, type StepEndInfo } from './training/fitLoop.js';
 export type { RunStore } from './training/runStore.js';
+export type { CheckpointRecord } from './training/checkpointRecord.js';
 export { FileRunStore } from './training/fileRunStore.js';
 export { MemoryRunStore } from './training/memoryRunStore.js';
 export { IndexedDbRunStore } from './training/indexedDbRunStore.js';
@@ -93,7 +94,7 @@ export { predictCsv, type PredictCsvOptions } from './experiment/predictCsv.js';
 export { selectBackend, BACKEND_PREFERENCES } from './backend/selectBackend.js';
 
 export { validateExperiment, readExperiment, type ExperimentConfig, type ExperimentInput } from './experiment/config.js';
-export { runExperiment, runBaselines, formatSummary, type RunSummary } from './experiment/runExperiment.js';
+export { runExperiment, runBaselines, formatSummary, type RunSummary, type RunTransfer } from './experiment/runExperiment.js';
 export { evaluateRun } from './experiment/evaluateRun.js';
 export { estimateMemory, checkMemory, type MemoryEstimate } from './experiment/memoryEstimate.js';
 
@@ -132,7 +133,16 @@ export { candidateExperiment, halfSizeEncoder } from './grouping/candidateExperi
 export { sequentialTrials, readCandidateOutcome, type CandidateTrial, type CandidateOutcome, type TrainCandidates } from './grouping/candidateTrials.js';
 export { runGrouping, readGroupingResults, GROUPING_METHODS, type GroupingMethod, type GroupingOptions, type GroupingResult } from './grouping/runGrouping.js';
 export { formatGrouping } from './grouping/formatGrouping.js';
-export { analyseTransfer, formatTransferReport, type TransferReport, type TransferFinding, type TransferOptions } from './grouping/negativeTransfer.js';
+export {
+  analyseTransfer,
+  formatTransferReport,
+  findTransfer,
+  fewestCompatibleGroups,
+  type TransferReport,
+  type TransferFinding,
+  type TransferOptions,
+  type TransferEvidence,
+} from './grouping/negativeTransfer.js';
 export type { StepContext } from './training/fit.js';
 
 // Types the exports above refer to (options, results, records), so that users can name them.

@@ -12,7 +12,7 @@ import type { RandomState } from '../random/random.js';
  * page (memory, IndexedDB): the training position as JSON text (the weighting method's
  * state encoded as in state.json), the model weights and the optimizer's slots as
  * Float32Arrays. A store writes the whole record at once (one assignment, one IndexedDB
- * `put`), so a checkpoint is replaced atomically; {@link readCheckpointRecord} checks
+ * `put`), so a checkpoint is replaced atomically; `readCheckpointRecord` checks
  * every field before anything is built from it.
  */
 export interface CheckpointRecord {
