@@ -230,9 +230,22 @@ function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process whose parent has not collected it yet (a zombie, or one being torn
+  // down) still answers signal 0, but it holds nothing: it will never release its lock.
+  const state = processState(pid);
+  return state !== 'Z' && state !== 'X' && state !== 'x';
+}
+
+/** The state letter of a process (field 3 of /proc/<pid>/stat: R, S, D, Z, ...), where /proc exists. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
   }
 }
 

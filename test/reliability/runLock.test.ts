@@ -69,6 +69,31 @@ test('a stale lock (dead pid, or a pid reused by another process) is taken over 
   }
 });
 
+test('the lock of a killed process that is not yet collected (a zombie) is stale: it can never be released', { skip: process.platform !== 'linux' && 'zombie states are read from /proc (Linux)' }, async () => {
+  // sh starts a child that exits shortly after sh has become \`sleep\`, which never collects it
+  // (exiting at once could let sh collect it before the exec).
+  const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const zombie = await new Promise<number>((done) => parent.stdout!.once('data', (b: Buffer) => done(Number(b.toString().trim()))));
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'Z'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+    }
+    assert.equal(state, 'Z', 'the child is a zombie');
+    assert.doesNotThrow(() => process.kill(zombie, 0), 'a zombie still answers signal 0');
+    const dir = lockedFolder('zombie', { pid: zombie });
+    const lines: string[] = [];
+    const lock = acquireRunLock(dir, { log: (l) => lines.push(l) });
+    assert.match(lines.join('\n'), new RegExp(`the lock of process ${zombie} .* is stale`));
+    assert.equal(readRunLock(dir)!.pid, process.pid, 'the lock is ours now');
+    lock.release();
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});
+
 test('an unreadable lock file: refused while fresh (being written), taken over when old', () => {
   const dir = join(work.dir, 'garbled');
   ensureRunFolder(dir);

@@ -123,7 +123,8 @@ test('two mtl workers on a real Redis: one killed in a trial, the other takes it
   assert.equal(new Set(sweep.trials.map((t) => t.id)).size, 8, 'every trial once');
   assert.ok(sweep.trials.every((t) => t.status === 'done'), JSON.stringify(sweep.trials.map((t) => [t.id, t.status, t.error?.code])));
   const retaken = sweep.trials.find((t) => t.id === training.id)!;
-  assert.ok((retaken.attempts ?? 0) >= 2, `attempts ${retaken.attempts}`);
+  const mentions = (out: string) => out.split('\n').filter((l) => l.includes(training.id)).join('\n');
+  assert.ok((retaken.attempts ?? 0) >= 2, `attempts ${retaken.attempts}\nvictim:\n${mentions(victim.out())}\nsurvivor:\n${mentions(survivor.out())}\ncoordinator:\n${coordinator.out()}`);
   assert.equal(retaken.resumed, true, 'the other worker continued from the checkpoint in the shared folder');
   assert.equal(retaken.worker, survivor.out().match(/worker (\S+): queue/)![1]);
   assert.equal([...survivor.out().matchAll(new RegExp(`^\\S+ done ${training.id.replace(/[+.]/g, '\\$&')} `, 'gm'))].length, 1);
