@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadAddon } from '../../src/backend/native/addon.js';
 import { DENSE_ACTIVATIONS, FUSED_DENSE_KERNEL, fusedDense } from '../../src/backend/native/fusedDense.js';
-import { assertClose, installNative, onStockCpu, randomTensor, skipNative } from './helpers.js';
+import { assertClose, installNative, kernelsRun, onStockCpu, randomTensor, skipNative } from './helpers.js';
 
 /**
  * tf.layers.dense on the native path (the fused `MtlDense` kernel and its one-call
@@ -16,22 +16,6 @@ const load = loadAddon();
 const addon = load.ok ? load.addon : null;
 const info = addon?.info();
 
-/** Kernel names the engine ran while `fn` ran (nested ones included). */
-function kernelsRun(fn: () => void): string[] {
-  const engine = tf.engine() as unknown as { runKernelFunc(p: { kernelName?: string }): unknown };
-  const original = engine.runKernelFunc;
-  const names: string[] = [];
-  engine.runKernelFunc = function (this: unknown, p) {
-    if (p.kernelName) names.push(p.kernelName);
-    return original.call(this, p);
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernelFunc = original;
-  }
-  return names;
-}
 
 /** Frees a layer's weights (a layer never applied to a symbolic input cannot be disposed). */
 function disposeWeights(layer: tf.layers.Layer): void {

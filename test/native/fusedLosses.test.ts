@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { MASKED_MEAN_KERNEL, SIGMOID_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, fusedSoftmaxCrossEntropy } from '../../src/backend/native/fusedLosses.js';
 import { maskedMeanLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../../src/tasks/losses.js';
-import { assertClose, installNative, onStockCpu, randomTensor, skipNative } from './helpers.js';
+import { assertClose, installNative, kernelsRun, onStockCpu, randomTensor, skipNative } from './helpers.js';
 
 /**
  * The native path's single-kernel losses (softmax cross-entropy per example, the masked
@@ -12,21 +12,6 @@ import { assertClose, installNative, onStockCpu, randomTensor, skipNative } from
  * and gradients on odd shapes, labels outside the classes, masks with missing labels,
  * an all-missing batch, extreme logits, second-order gradients and no leaks.
  */
-function kernelsRun(fn: () => void): string[] {
-  const engine = tf.engine() as unknown as { runKernelFunc(p: { kernelName?: string }): unknown };
-  const original = engine.runKernelFunc;
-  const names: string[] = [];
-  engine.runKernelFunc = function (this: unknown, p) {
-    if (p.kernelName) names.push(p.kernelName);
-    return original.call(this, p);
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernelFunc = original;
-  }
-  return names;
-}
 
 /** Σ w·masked-mean(CE(z, labels)) and its gradient on z (and the per-example losses). */
 function lossAndGradient(z: tf.Tensor, labels: tf.Tensor, mask: tf.Tensor, weight: number) {

@@ -118,3 +118,20 @@ export async function compareKernel(
   assertClose(got.values, want.values, rtol, what);
   assert.equal(tf.memory().numTensors, before, `${what}: leaked tensors`);
 }
+
+/** Kernel names the engine ran while `fn` ran (nested ones included): what the fused-kernel tests count. */
+export function kernelsRun(fn: () => void): string[] {
+  const engine = tf.engine() as unknown as { runKernelFunc(p: { kernelName?: string }): unknown };
+  const original = engine.runKernelFunc;
+  const names: string[] = [];
+  engine.runKernelFunc = function (this: unknown, p) {
+    if (p.kernelName) names.push(p.kernelName);
+    return original.call(this, p);
+  };
+  try {
+    fn();
+  } finally {
+    engine.runKernelFunc = original;
+  }
+  return names;
+}
