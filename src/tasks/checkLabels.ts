@@ -51,13 +51,7 @@ export function checkLabels(data: Dataset, tasks: readonly Task[], options: Chec
   for (const task of tasks) {
     const labels = data.targets[task.name];
     if (!labels) {
-      throw new MtlError({
-        code: 'data.unknown_task',
-        path: `${data.source}: tasks`,
-        expected: `labels for task "${task.name}" in the ${split} data`,
-        found: `labels for [${data.taskNames.join(', ')}]`,
-        fix: 'name the tasks as the data set does',
-      });
+      throw unknownTask(data, task, split);
     }
     if (labels.width !== task.labelWidth) {
       throw new MtlError({
@@ -118,13 +112,7 @@ function checkStreamedLabels(data: Dataset, tasks: readonly Task[], split: strin
   for (const task of tasks) {
     const width = data.labelWidth(task.name);
     if (width === undefined) {
-      throw new MtlError({
-        code: 'data.unknown_task',
-        path: `${data.source}: tasks`,
-        expected: `labels for task "${task.name}" in the ${split} data`,
-        found: `labels for [${data.taskNames.join(', ')}]`,
-        fix: 'name the tasks as the data set does',
-      });
+      throw unknownTask(data, task, split);
     }
     if (width !== task.labelWidth) {
       throw new MtlError({
@@ -145,6 +133,17 @@ function checkStreamedLabels(data: Dataset, tasks: readonly Task[], split: strin
       });
     }
   }
+}
+
+/** A task the data set has no labels for. */
+function unknownTask(data: Dataset, task: Task, split: string): MtlError {
+  return new MtlError({
+    code: 'data.unknown_task',
+    path: `${data.source}: tasks`,
+    expected: `labels for task "${task.name}" in the ${split} data`,
+    found: `labels for [${data.taskNames.join(', ')}]`,
+    fix: 'name the tasks as the data set does',
+  });
 }
 
 function inRange(task: Task, v: number): boolean {
