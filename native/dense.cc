@@ -54,8 +54,8 @@ void dense_forward(const float* x, const float* w, const float* bias, float* y, 
   }
 }
 
-void dense_backward(const float* dy, const float* x, const float* w, const float* y, int64_t rows, int64_t in,
-                    int64_t units, int32_t act, float* g, float* dx, float* dw, float* db) {
+const float* activation_bias_gradient(const float* dy, const float* y, int64_t rows, int64_t units, int32_t act,
+                                     float* g, float* db) {
   const float* grad = dy;
   const int64_t blocks = (rows + kBiasBlock - 1) / kBiasBlock;
   std::vector<double> partial(db != nullptr ? blocks * units : 0);
@@ -86,6 +86,12 @@ void dense_backward(const float* dy, const float* x, const float* w, const float
       db[j] = static_cast<float>(s);
     }
   }
+  return grad;
+}
+
+void dense_backward(const float* dy, const float* x, const float* w, const float* y, int64_t rows, int64_t in,
+                    int64_t units, int32_t act, float* g, float* dx, float* dw, float* db) {
+  const float* grad = activation_bias_gradient(dy, y, rows, units, act, g, db);
   if (dx != nullptr) batch_matmul(grad, w, dx, 1, 1, rows, in, units, false, true, nullptr, kNoBias, kLinear, 0.f);
   if (dw != nullptr) batch_matmul(x, grad, dw, 1, 1, in, units, rows, true, false, nullptr, kNoBias, kLinear, 0.f);
 }

@@ -144,6 +144,8 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float*
 
 const char* gemm_isa() { return active->isa; }
 
+const GemmKernel* gemm_active_kernel() { return active; }
+
 bool set_gemm_isa(const char* isa) {
   const GemmKernel* k = usable(isa);
   if (k == nullptr) return false;
