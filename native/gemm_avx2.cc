@@ -27,6 +27,14 @@ struct Isa {
   }
   [[gnu::always_inline]] static Vec load_partial(const float* p, int n) { return _mm256_maskload_ps(p, lane_mask(n)); }
   [[gnu::always_inline]] static void store_partial(float* p, Vec v, int n) { _mm256_maskstore_ps(p, lane_mask(n), v); }
+  [[gnu::always_inline]] static float sum(Vec v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+  // Narrow products (gemm_kernel.h): accumulators for N columns × rows.
+  static constexpr int kNarrowAccumulators = 9;
   // Direct convolution (conv_kernel.h): up to 4 vectors of channels, 12 accumulators.
   static constexpr int kConvMaxVectors = 4;
   static constexpr int kConvAccumulators = 12;
@@ -39,7 +47,8 @@ struct Isa {
 namespace mtl {
 const GemmKernel* gemm_kernel_avx2() {
   static const GemmKernel kernel{"avx2", kMr, kNr, kKc * ((kNc + kNr - 1) / kNr * kNr) + kKc * kMc, gemm_blocked,
-                                 kConvLanes, kConvLanes * kConvMaxVectors, conv_forward_direct, conv_filter_direct};
+                                 kConvLanes, kConvLanes * kConvMaxVectors, conv_forward_direct, conv_filter_direct,
+                                 kNarrowMax, gemm_narrow};
   return &kernel;
 }
 }  // namespace mtl

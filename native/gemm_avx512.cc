@@ -27,6 +27,9 @@ struct Isa {
   [[gnu::always_inline]] static void store_partial(float* p, Vec v, int n) {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
   }
+  [[gnu::always_inline]] static float sum(Vec v) { return _mm512_reduce_add_ps(v); }
+  // Narrow products (gemm_kernel.h): accumulators for N columns × rows.
+  static constexpr int kNarrowAccumulators = 16;
   // Direct convolution (conv_kernel.h): up to 2 vectors of channels, 24 accumulators.
   static constexpr int kConvMaxVectors = 2;
   static constexpr int kConvAccumulators = 24;
@@ -39,7 +42,8 @@ struct Isa {
 namespace mtl {
 const GemmKernel* gemm_kernel_avx512() {
   static const GemmKernel kernel{"avx512", kMr, kNr, kKc * ((kNc + kNr - 1) / kNr * kNr) + kKc * kMc, gemm_blocked,
-                                 kConvLanes, kConvLanes * kConvMaxVectors, conv_forward_direct, conv_filter_direct};
+                                 kConvLanes, kConvLanes * kConvMaxVectors, conv_forward_direct, conv_filter_direct,
+                                 kNarrowMax, gemm_narrow};
   return &kernel;
 }
 }  // namespace mtl

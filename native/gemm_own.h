@@ -38,6 +38,10 @@ struct GemmKernel {
   void (*conv_forward)(const float* x, const float* wp, const float* bp, float* y, const ConvGeometry& g, int64_t r0,
                        int64_t r1);
   void (*conv_filter)(const float* x, const float* dy, float* acc, const ConvGeometry& g, int64_t r0, int64_t r1);
+  // Narrow products (n ≤ narrow_max): false, doing nothing, where op(A) is contiguous
+  // along neither dimension. `workspace` as for run.
+  int narrow_max;
+  bool (*narrow)(const GemmOperands& g, float* workspace);
 };
 
 // The variant in use (gemm_dispatch.cc), for the direct convolutions.

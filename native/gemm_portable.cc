@@ -31,6 +31,9 @@ struct Isa {
     return v;
   }
   [[gnu::always_inline]] static void store_partial(float* p, Vec v, int n) { std::memcpy(p, &v, n * sizeof(float)); }
+  [[gnu::always_inline]] static float sum(Vec v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+  // Narrow products (gemm_kernel.h): accumulators for N columns × rows.
+  static constexpr int kNarrowAccumulators = 9;
   // Direct convolution (conv_kernel.h): up to 8 vectors of channels, 12 accumulators.
   static constexpr int kConvMaxVectors = 8;
   static constexpr int kConvAccumulators = 12;
@@ -43,7 +46,8 @@ struct Isa {
 namespace mtl {
 const GemmKernel* gemm_kernel_portable() {
   static const GemmKernel kernel{"portable", kMr, kNr, kKc * ((kNc + kNr - 1) / kNr * kNr) + kKc * kMc, gemm_blocked,
-                                 kConvLanes, kConvLanes * kConvMaxVectors, conv_forward_direct, conv_filter_direct};
+                                 kConvLanes, kConvLanes * kConvMaxVectors, conv_forward_direct, conv_filter_direct,
+                                 kNarrowMax, gemm_narrow};
   return &kernel;
 }
 }  // namespace mtl

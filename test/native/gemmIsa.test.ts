@@ -12,7 +12,8 @@ import { compareKernel, installNative, randomTensor, skipNative } from './helper
  * build has it, each against tfjs's stock cpu kernels on shapes that hit the packed
  * kernel's edges: 1×1, primes, sizes one off the register tiles (6/8/12/16/32), depths
  * across several packed blocks (256), outputs across several B blocks (2,048 columns),
- * both transposes, zero sizes, batches, fused bias and activation, and convolutions.
+ * both transposes, zero sizes, batches, fused bias and activation, narrow products
+ * (at most 4 columns or rows), and convolutions (direct and im2col).
  */
 const load = loadAddon();
 const addon = load.ok ? load.addon : null;
@@ -91,6 +92,24 @@ describe('the GEMM on each instruction set and BLAS vs stock cpu', { skip: skipN
           { transposeA: false, transposeB: false }, `${name} batched`, 2e-5);
         await compareKernel('BatchMatMul', () => ({ a: randomTensor([3, 29, 13], 5), b: randomTensor([3, 17, 29], 6) }),
           { transposeA: true, transposeB: true }, `${name} batched, both transposed`, 2e-5);
+      });
+
+      test('narrow products (at most 4 columns or rows of C): both forms, every transpose, depths across packed blocks, fused bias', async () => {
+        let s = 300;
+        for (const [m, k, n] of [[256, 256, 3], [257, 33, 1], [5, 300, 4], [3, 2100, 2], [1, 17, 1], [4, 5, 1000], [2, 4099, 37], [130, 16, 2]]) {
+          for (const transposeA of [false, true]) {
+            for (const transposeB of [false, true]) {
+              const sa = s++, sb = s++;
+              await compareKernel('BatchMatMul', () => ({
+                a: randomTensor(transposeA ? [k!, m!] : [m!, k!], sa),
+                b: randomTensor(transposeB ? [n!, k!] : [k!, n!], sb),
+              }), { transposeA, transposeB }, `${name} narrow ${m}x${k}x${n} tA=${transposeA} tB=${transposeB}`, 2e-5);
+            }
+          }
+          const sa = s++, sb = s++, sc = s++;
+          await compareKernel('_FusedMatMul', () => ({ a: randomTensor([m!, k!], sa), b: randomTensor([k!, n!], sb), bias: randomTensor([n!], sc) }),
+            { transposeA: false, transposeB: false, activation: 'relu' }, `${name} narrow ${m}x${k}x${n} bias + relu`, 2e-5);
+        }
       });
 
       test('fused bias and activations', async () => {
