@@ -105,6 +105,18 @@ const float* activation_bias_gradient(const float* dy, const float* y, int64_t r
 void conv2d_backward(const float* dy, const float* x, const float* w, const float* y, const ConvGeometry& g,
                      int32_t act, float* scratch, float* dx, float* dw, float* db);
 
+// Per-example losses and their gradients (native/losses.cc), the arithmetic of the fused
+// loss kernels' JavaScript (src/backend/native/fusedLosses.ts): softmax cross-entropy of
+// logits [n, k] against class indices [n] (a label outside [0, k) gives the zero one-hot
+// row), with `scratch` 2k floats; sigmoid cross-entropy of logits and labels [n, c],
+// averaged over the c columns.
+void softmax_cross_entropy(const float* logits, const float* labels, float* losses, int64_t n, int64_t k, float* scratch);
+void softmax_cross_entropy_grad(const float* dy, const float* logits, const float* labels, float* out, int64_t n,
+                                int64_t k, float* scratch);
+void sigmoid_cross_entropy(const float* logits, const float* labels, float* losses, int64_t n, int64_t c);
+void sigmoid_cross_entropy_grad(const float* dy, const float* logits, const float* labels, float* out, int64_t n,
+                                int64_t c);
+
 // Element-wise unary ops (tfjs kernel semantics, NaN propagation included).
 enum UnaryOp : int32_t {
   kOpRelu = 0, kOpStep = 1, kOpNeg = 2, kOpExp = 3, kOpLog = 4, kOpSqrt = 5,

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 
-import { MASKED_MEAN_KERNEL, SIGMOID_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, WEIGHTED_SUM_KERNEL, fusedSoftmaxCrossEntropy, fusedWeightedSum } from '../../src/backend/native/fusedLosses.js';
+import {
+  MASKED_MEAN_KERNEL, SIGMOID_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, WEIGHTED_SUM_KERNEL, fusedSoftmaxCrossEntropy, fusedWeightedSum,
+  sigmoidCrossEntropyGradKernel, sigmoidCrossEntropyKernel, softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel,
+} from '../../src/backend/native/fusedLosses.js';
+import { loadAddon, type NativeAddon } from '../../src/backend/native/addon.js';
+import type { CpuBackend } from '../../src/backend/native/cpuTensors.js';
+import type { NativeAddedKernel } from '../../src/backend/native/kernels/optimizerUpdates.js';
 import { maskedMeanLoss, sigmoidCrossEntropy, softmaxCrossEntropy, weightedLossSum } from '../../src/tasks/losses.js';
 import { assertClose, installNative, onStockCpu, randomTensor, skipNative } from './helpers.js';
 
@@ -210,6 +216,45 @@ describe('fused softmax cross-entropy and masked mean vs the composite ops on st
       tf.grad((x: tf.Tensor) => tf.grad((y: tf.Tensor) => weightedLossSum([tf.pow(y, 3) as tf.Scalar], [0.25]))(x))(a).dataSync()[0]);
     assert.ok(Math.abs(second! - 6 * 0.25 * 2) < 1e-5, `second order ${second}`);
     tf.dispose([a, b, empty]);
+    assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+  });
+
+  test('the addon\'s loss loops give the same bits as the JavaScript loops (NaN, ±∞, extreme logits, labels outside the classes)', () => {
+    const load = loadAddon();
+    assert.ok(load.ok);
+    const native = load.addon;
+    // The kernels without the addon's loss functions run their JavaScript loops.
+    const plain = Object.create(native, {
+      softmaxCrossEntropy: { value: undefined }, softmaxCrossEntropyGrad: { value: undefined },
+      sigmoidCrossEntropy: { value: undefined }, sigmoidCrossEntropyGrad: { value: undefined },
+    }) as NativeAddon;
+    const backend = tf.backend() as unknown as CpuBackend;
+    const before = tf.memory().numTensors;
+    const special = [Number.NaN, Infinity, -Infinity, 88.7, -104, 1e-38, -0, 0, 3.4e38];
+    const n = 97;
+    for (const k of [1, 2, 3, 10]) {
+      const zv = Float32Array.from({ length: n * k }, (_, i) => (i % 11 === 0 ? special[(i / 11) % special.length]! : (Math.sin(i * 1.7) * 40)));
+      const z = tf.tensor2d(zv, [n, k]);
+      const labels = tf.tensor2d(Float32Array.from({ length: n }, (_, i) => [0, k - 1, 1.9, -1, k, Number.NaN, 1e10][i % 7]!), [n, 1]);
+      const soft = tf.tensor2d(Float32Array.from({ length: n * k }, (_, i) => [0, 1, 0.25, 1, 0][i % 5]!), [n, k]);
+      const dy = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => (i % 5) - 1.5));
+      const runBoth = (kernel: NativeAddedKernel, inputs: Record<string, tf.Tensor>, what: string) => {
+        const values = [native, plain].map((addon) => {
+          const info = kernel.run({ inputs: inputs as unknown as tf.NamedTensorInfoMap, backend, attrs: {} }, addon) as tf.TensorInfo;
+          const t = tf.engine().makeTensorFromTensorInfo(info);
+          const out = Float32Array.from(t.dataSync() as Float32Array);
+          t.dispose();
+          return out;
+        });
+        assert.equal(values[0]!.length, values[1]!.length);
+        values[0]!.forEach((v, i) => assert.ok(Object.is(v, values[1]![i]), `${what} k=${k} [${i}]: addon ${v}, JavaScript ${values[1]![i]}`));
+      };
+      runBoth(softmaxCrossEntropyKernel, { logits: z, labels }, 'softmax cross-entropy');
+      runBoth(softmaxCrossEntropyGradKernel, { dy, logits: z, labels }, 'its gradient');
+      runBoth(sigmoidCrossEntropyKernel, { logits: z, labels: soft }, 'sigmoid cross-entropy');
+      runBoth(sigmoidCrossEntropyGradKernel, { dy, logits: z, labels: soft }, 'its gradient');
+      tf.dispose([z, labels, soft, dy]);
+    }
     assert.equal(tf.memory().numTensors, before, 'leaked tensors');
   });
 });

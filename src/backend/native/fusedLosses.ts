@@ -9,8 +9,9 @@
  * engine's bookkeeping was the cost, so the kernels are plain loops over the cpu
  * backend's arrays.
  *
- * Same arithmetic as the composite ops, in the same order (float32 values, sums in
- * double as tfjs's Sum does): log-softmax as shifted − log Σ exp(shifted) with
+ * The per-example loops run in the addon (native/losses.cc) where it has them, else
+ * here; the same arithmetic either way, as the composite ops', in the same order
+ * (float32 values, sums in double as tfjs's Sum does): log-softmax as shifted − log Σ exp(shifted) with
  * shifted = z − max z; the loss −Σ_j onehot_j·logp_j (a label outside [0, k) gives the
  * zero one-hot row, as tf.oneHot does, so loss 0); its gradient dy·(exp(logp) − onehot)
  * with logp recomputed from the saved logits;
@@ -67,10 +68,11 @@ function logSoftmaxRow(z: Float32Array, row: number, k: number, shifted: Float32
 /** Inputs logits [n, k] and labels [n, 1] (class indices); output the losses [n]. */
 export const softmaxCrossEntropyKernel: NativeAddedKernel = {
   kernelName: SOFTMAX_CROSS_ENTROPY_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const z = input(backend, inputs, 'logits', SOFTMAX_CROSS_ENTROPY_KERNEL);
     const labels = input(backend, inputs, 'labels', SOFTMAX_CROSS_ENTROPY_KERNEL);
     const [n, k] = inputs['logits']!.shape as [number, number];
+    if (native.softmaxCrossEntropy && k > 0) return makeOutput(backend, [n], (losses) => native.softmaxCrossEntropy!(z, labels, losses, n, k));
     const shifted = new Float32Array(k), logp = new Float32Array(k);
     return makeOutput(backend, [n], (losses) => {
       for (let i = 0; i < n; i++) {
@@ -87,11 +89,12 @@ export const softmaxCrossEntropyKernel: NativeAddedKernel = {
 /** Inputs dy [n], logits [n, k], labels [n, 1]; output dlogits = dy·(exp(logp) − onehot) [n, k]. */
 export const softmaxCrossEntropyGradKernel: NativeAddedKernel = {
   kernelName: SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const dy = input(backend, inputs, 'dy', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
     const z = input(backend, inputs, 'logits', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
     const labels = input(backend, inputs, 'labels', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
     const [n, k] = inputs['logits']!.shape as [number, number];
+    if (native.softmaxCrossEntropyGrad && k > 0) return makeOutput(backend, [n, k], (out) => native.softmaxCrossEntropyGrad!(dy, z, labels, out, n, k));
     const shifted = new Float32Array(k), logp = new Float32Array(k);
     return makeOutput(backend, [n, k], (out) => {
       for (let i = 0; i < n; i++) {
@@ -111,10 +114,11 @@ export const softmaxCrossEntropyGradKernel: NativeAddedKernel = {
  */
 export const sigmoidCrossEntropyKernel: NativeAddedKernel = {
   kernelName: SIGMOID_CROSS_ENTROPY_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const z = input(backend, inputs, 'logits', SIGMOID_CROSS_ENTROPY_KERNEL);
     const y = input(backend, inputs, 'labels', SIGMOID_CROSS_ENTROPY_KERNEL);
     const [n, c] = inputs['logits']!.shape as [number, number];
+    if (native.sigmoidCrossEntropy) return makeOutput(backend, [n], (out) => native.sigmoidCrossEntropy!(z, y, out, n, c));
     return makeOutput(backend, [n], (out) => {
       for (let i = 0; i < n; i++) {
         let sum = 0;
@@ -132,11 +136,12 @@ export const sigmoidCrossEntropyKernel: NativeAddedKernel = {
 /** Inputs dy [n], logits [n, c], labels [n, c]; output dy/c·(sigmoid(z) − y) [n, c]. */
 export const sigmoidCrossEntropyGradKernel: NativeAddedKernel = {
   kernelName: SIGMOID_CROSS_ENTROPY_GRAD_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const dy = input(backend, inputs, 'dy', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
     const z = input(backend, inputs, 'logits', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
     const y = input(backend, inputs, 'labels', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
     const [n, c] = inputs['logits']!.shape as [number, number];
+    if (native.sigmoidCrossEntropyGrad) return makeOutput(backend, [n, c], (out) => native.sigmoidCrossEntropyGrad!(dy, z, y, out, n, c));
     return makeOutput(backend, [n, c], (out) => {
       for (let i = 0; i < n; i++) {
         const d = Math.fround(dy[i]! / c);
