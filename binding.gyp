@@ -32,6 +32,7 @@
         "native/gemm_portable.cc",
         "native/thin_gemm.cc",
         "native/conv.cc",
+        "native/losses.cc",
         "native/pool.cc",
         "native/elementwise.cc",
         "native/batchnorm.cc",

@@ -219,6 +219,65 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   });
 }
 
+// conv2dBackward(dy, x, w, y, geometry, act, scratch|null, dx|null, dw|null, db|null)
+napi_value Conv2DBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 10);
+    const mtl::ConvGeometry g = geometry(c.ints(4));
+    const int32_t act = static_cast<int32_t>(c.i64(5));
+    if (act != mtl::kLinear && act != mtl::kRelu && act != mtl::kSigmoid && act != mtl::kDenseTanh) {
+      throw ArgError("conv2dBackward: unknown activation " + std::to_string(act));
+    }
+    float* scratch = act == mtl::kLinear ? nullptr : c.f32(6, out_size(g));
+    mtl::conv2d_backward(c.f32(0, out_size(g)), c.f32(1, in_size(g)), c.f32(2, filter_size(g)), c.f32(3, out_size(g)), g,
+                         act, scratch, c.f32_or_null(7, in_size(g)), c.f32_or_null(8, filter_size(g)),
+                         c.f32_or_null(9, g.out_c));
+    return undefined(env);
+  });
+}
+
+// softmaxCrossEntropy(logits, labels, losses, n, k) / softmaxCrossEntropyGrad(dy, logits, labels, out, n, k)
+napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 5);
+    const int64_t n = c.i64(3), k = c.i64(4);
+    if (k < 1) throw ArgError("softmaxCrossEntropy: needs at least one class");
+    std::vector<float> scratch(2 * k);
+    mtl::softmax_cross_entropy(c.f32(0, n * k), c.f32(1, n), c.f32(2, n), n, k, scratch.data());
+    return undefined(env);
+  });
+}
+
+napi_value SoftmaxCrossEntropyGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 6);
+    const int64_t n = c.i64(4), k = c.i64(5);
+    if (k < 1) throw ArgError("softmaxCrossEntropyGrad: needs at least one class");
+    std::vector<float> scratch(2 * k);
+    mtl::softmax_cross_entropy_grad(c.f32(0, n), c.f32(1, n * k), c.f32(2, n), c.f32(3, n * k), n, k, scratch.data());
+    return undefined(env);
+  });
+}
+
+// sigmoidCrossEntropy(logits, labels, losses, n, c) / sigmoidCrossEntropyGrad(dy, logits, labels, out, n, c)
+napi_value SigmoidCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 5);
+    const int64_t n = c.i64(3), cols = c.i64(4);
+    mtl::sigmoid_cross_entropy(c.f32(0, n * cols), c.f32(1, n * cols), c.f32(2, n), n, cols);
+    return undefined(env);
+  });
+}
+
+napi_value SigmoidCrossEntropyGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 6);
+    const int64_t n = c.i64(4), cols = c.i64(5);
+    mtl::sigmoid_cross_entropy_grad(c.f32(0, n), c.f32(1, n * cols), c.f32(2, n * cols), c.f32(3, n * cols), n, cols);
+    return undefined(env);
+  });
+}
+
 // maxPool(x, y, geometry)
 napi_value MaxPool(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -463,6 +522,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackward", nullptr, Conv2DBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxCrossEntropyGrad", nullptr, SoftmaxCrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sigmoidCrossEntropy", nullptr, SigmoidCrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sigmoidCrossEntropyGrad", nullptr, SigmoidCrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},

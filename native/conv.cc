@@ -6,10 +6,13 @@
 // The rows are cut into cache-sized blocks; each pool task builds its blocks of col
 // in a thread-local buffer and runs single-threaded sgemm on them, so col is never
 // materialised whole. 1x1 / stride-1 / unpadded convolutions skip im2col.
+// Layers with few output channels (≤ 32, dilation 1) take the direct kernels of
+// conv_kernel.h instead for the forward pass and the filter gradient.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "gemm_own.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -130,6 +133,56 @@ void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, in
   gemm_serial(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
+// The kernel set whose direct convolutions take this geometry (dilation 1, few output
+// channels), or null for the im2col path.
+const GemmKernel* direct_kernel(const ConvGeometry& g) {
+  const GemmKernel* kernel = gemm_active_kernel();
+  const bool fits = kernel->conv_forward != nullptr && g.dilation_h == 1 && g.dilation_w == 1 &&
+                    g.out_c <= kernel->conv_max_channels;
+  return fits ? kernel : nullptr;
+}
+
+// Output channels rounded up to whole vectors of `kernel`.
+int64_t padded_channels(const GemmKernel* kernel, int64_t channels) {
+  return (channels + kernel->lanes - 1) / kernel->lanes * kernel->lanes;
+}
+
+void conv2d_direct(const GemmKernel* kernel, const float* x, const float* w, float* y, const ConvGeometry& g,
+                   const float* bias, int32_t act, float alpha) {
+  const int64_t k = g.filter_h * g.filter_w * g.in_c, oc = g.out_c, rows = g.batch * g.out_h * g.out_w;
+  const int64_t width = padded_channels(kernel, oc);
+  std::vector<float> wp(k * width, 0.f), bp(width, 0.f);
+  for (int64_t t = 0; t < k; ++t) std::memcpy(wp.data() + t * width, w + t * oc, oc * sizeof(float));
+  if (bias != nullptr) std::memcpy(bp.data(), bias, oc * sizeof(float));
+  const int64_t grain = std::max<int64_t>(16, (int64_t(1) << 15) / std::max<int64_t>(1, k * oc));
+  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+    kernel->conv_forward(x, wp.data(), bp.data(), y, g, r0, r1);
+    if (act != kLinear) apply_activation(y + r0 * oc, (r1 - r0) * oc, act, alpha);  // inline: we are inside a task
+  });
+}
+
+void conv2d_backprop_filter_direct(const GemmKernel* kernel, const float* x, const float* dy, float* dw,
+                                   const ConvGeometry& g) {
+  const int64_t k = g.filter_h * g.filter_w * g.in_c, oc = g.out_c, rows = g.batch * g.out_h * g.out_w;
+  const int64_t width = padded_channels(kernel, oc);
+  // Each part sums its share of the rows into its own padded dW; then the parts are
+  // added in order.
+  const int64_t parts = num_threads() == 1 ? 1 : std::max<int64_t>(1, std::min<int64_t>(4 * num_threads(), rows / 128));
+  std::vector<float> acc(parts * k * width, 0.f);
+  parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      kernel->conv_filter(x, dy, acc.data() + p * k * width, g, rows * p / parts, rows * (p + 1) / parts);
+    }
+  });
+  for (int64_t t = 0; t < k; ++t) {
+    for (int64_t c = 0; c < oc; ++c) {
+      float s = acc[t * width + c];
+      for (int64_t p = 1; p < parts; ++p) s += acc[(p * k + t) * width + c];
+      dw[t * oc + c] = s;
+    }
+  }
+}
+
 }  // namespace
 
 void conv2d(const float* x, const float* w, float* y, const ConvGeometry& g, const float* bias, int32_t act,
@@ -137,6 +190,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvGeometry& g, con
   const int64_t k = g.filter_h * g.filter_w * g.in_c, oc = g.out_c;
   const int64_t rows = g.batch * g.out_h * g.out_w;
   if (rows * oc == 0) return;
+  if (const GemmKernel* kernel = direct_kernel(g)) return conv2d_direct(kernel, x, w, y, g, bias, act, alpha);
   const int64_t per_block = block_rows(k, rows), blocks = (rows + per_block - 1) / per_block;
   const bool pointwise = is_pointwise(g);
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
@@ -192,6 +246,7 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
     std::memset(dw, 0, k * oc * sizeof(float));
     return;
   }
+  if (const GemmKernel* kernel = direct_kernel(g)) return conv2d_backprop_filter_direct(kernel, x, dy, dw, g);
   const bool pointwise = is_pointwise(g);
   const int64_t per_block = block_rows(k, rows), blocks = (rows + per_block - 1) / per_block;
   // Each part accumulates its share of the blocks into its own partial dW; then sum.
@@ -223,6 +278,13 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
     const float* src = partial.data() + (p - 1) * k * oc;
     for (int64_t i = 0; i < k * oc; ++i) dw[i] += src[i];
   }
+}
+
+void conv2d_backward(const float* dy, const float* x, const float* w, const float* y, const ConvGeometry& g,
+                     int32_t act, float* scratch, float* dx, float* dw, float* db) {
+  const float* grad = activation_bias_gradient(dy, y, g.batch * g.out_h * g.out_w, g.out_c, act, scratch, db);
+  if (dx != nullptr) conv2d_backprop_input(grad, w, dx, g);
+  if (dw != nullptr) conv2d_backprop_filter(x, grad, dw, g);
 }
 
 }  // namespace mtl

@@ -124,6 +124,16 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float*
     }
     return;
   }
+  const GemmKernel* kernel = active;
+  GemmOperands g{m, n, k, a, ta ? 1 : lda, ta ? lda : 1, b, tb ? 1 : ldb, tb ? ldb : 1, c, ldc, 1, beta};
+  // The same product transposed: Cᵀ = op(B)ᵀ·op(A)ᵀ.
+  const GemmOperands t{n, m, k, b, g.b_cs, g.b_rs, a, g.a_cs, g.a_rs, c, 1, ldc, beta};
+  // Products with at most a few columns (or rows) of C: the narrow kernels, unless
+  // OpenBLAS is asked for. They beat OpenBLAS and the blocked loops there (measured:
+  // bench/native/gemmShapes.ts, the heads' shapes).
+  if (gemm_choice != Gemm::kBlas && (n <= kernel->narrow_max || m <= kernel->narrow_max)) {
+    if (kernel->narrow(n <= kernel->narrow_max ? g : t, workspace(kernel->workspace_floats))) return;
+  }
 #ifdef MTL_HAVE_OPENBLAS
   if (gemm_choice == Gemm::kBlas || (gemm_choice == Gemm::kAuto && prefer_blas(active))) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a,
@@ -131,18 +141,16 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float*
     return;
   }
 #endif
-  const GemmKernel* kernel = active;
-  GemmOperands g{m, n, k, a, ta ? 1 : lda, ta ? lda : 1, b, tb ? 1 : ldb, tb ? ldb : 1, c, ldc, 1, beta};
   // Cᵀ = op(B)ᵀ·op(A)ᵀ when that pads the register tiles less (n small against NR).
   const int64_t work = round_up(m, kernel->mr) * round_up(n, kernel->nr);
   const int64_t swapped = round_up(n, kernel->mr) * round_up(m, kernel->nr);
-  if (swapped * 5 < work * 4) {
-    g = GemmOperands{n, m, k, b, g.b_cs, g.b_rs, a, g.a_cs, g.a_rs, c, 1, ldc, beta};
-  }
+  if (swapped * 5 < work * 4) g = t;
   kernel->run(g, workspace(kernel->workspace_floats));
 }
 
 const char* gemm_isa() { return active->isa; }
+
+const GemmKernel* gemm_active_kernel() { return active; }
 
 bool set_gemm_isa(const char* isa) {
   const GemmKernel* k = usable(isa);

@@ -160,4 +160,146 @@ void gemm_blocked(const mtl::GemmOperands& g, float* work) {
   }
 }
 
+// Narrow products: C (m×N) = op(A)·op(B) + beta·C with N ≤ kNarrowMax columns (a
+// multi-task network's heads: 256×256·256×3, and their weight gradients). The blocked
+// loops above would pad N to a whole register tile (3 of 32 columns), or, swapped,
+// gather op(B) transposed into panels for one use. Two forms, by op(A)'s layout:
+//  - rows of op(A) contiguous: per row, N dot products along k, vectors of k values,
+//    R rows at a time sharing the loads of op(B)'s columns (packed once, k-major);
+//  - columns of op(A) contiguous: per block of m (R vectors of rows), N columns of
+//    accumulators, each step along k one vector load per R and one broadcast of op(B).
+constexpr int kNarrowMax = 4;
+constexpr int64_t kNarrowKc = 2048;  // k values per block of packed op(B) columns
+
+// Rows (or vectors of rows) per tile for N columns: the accumulator budget divided among them, at most 4.
+template <int N>
+constexpr int narrow_tile() {
+  return Isa::kNarrowAccumulators / N >= 4 ? 4 : (Isa::kNarrowAccumulators / N < 1 ? 1 : Isa::kNarrowAccumulators / N);
+}
+
+// RR rows of the dot-product form over packed op(B) columns `cols` (k-block at pc).
+template <int N, int RR>
+[[gnu::always_inline]] inline void narrow_rows_tile(const mtl::GemmOperands& g, const float* cols, int64_t pc, int64_t kc,
+                                                    float beta, int64_t i) {
+  using Vec = typename Isa::Vec;
+  constexpr int L = Isa::kLanes;
+  const int64_t whole = kc / L * L;
+  Vec acc[RR][N];
+  for (int r = 0; r < RR; ++r) {
+    for (int j = 0; j < N; ++j) acc[r][j] = Isa::zero();
+  }
+  const float* a[RR];
+  for (int r = 0; r < RR; ++r) a[r] = g.a + (i + r) * g.a_rs + pc;
+  for (int64_t p = 0; p < whole; p += L) {
+    Vec b[N];
+    for (int j = 0; j < N; ++j) b[j] = Isa::load(cols + j * kNarrowKc + p);
+    for (int r = 0; r < RR; ++r) {
+      const Vec av = Isa::load(a[r] + p);
+      for (int j = 0; j < N; ++j) acc[r][j] = Isa::fma(av, b[j], acc[r][j]);
+    }
+  }
+  if (whole < kc) {
+    const int rest = static_cast<int>(kc - whole);
+    Vec b[N];
+    for (int j = 0; j < N; ++j) b[j] = Isa::load_partial(cols + j * kNarrowKc + whole, rest);
+    for (int r = 0; r < RR; ++r) {
+      const Vec av = Isa::load_partial(a[r] + whole, rest);
+      for (int j = 0; j < N; ++j) acc[r][j] = Isa::fma(av, b[j], acc[r][j]);
+    }
+  }
+  for (int r = 0; r < RR; ++r) {
+    for (int j = 0; j < N; ++j) {
+      float* out = g.c + (i + r) * g.c_rs + j * g.c_cs;
+      const float v = Isa::sum(acc[r][j]);
+      *out = beta != 0.f ? v + beta * *out : v;
+    }
+  }
+}
+
+template <int N>
+void narrow_rows(const mtl::GemmOperands& g, float* work) {
+  constexpr int R = narrow_tile<N>();
+  for (int64_t pc = 0; pc < g.k; pc += kNarrowKc) {
+    const int64_t kc = min64(kNarrowKc, g.k - pc);
+    const float beta = pc == 0 ? g.beta : 1.f;
+    // op(B)[pc:pc+kc, j] as N contiguous columns.
+    for (int j = 0; j < N; ++j) {
+      const float* src = g.b + pc * g.b_rs + j * g.b_cs;
+      for (int64_t p = 0; p < kc; ++p) work[j * kNarrowKc + p] = src[p * g.b_rs];
+    }
+    int64_t i = 0;
+    for (; i + R <= g.m; i += R) narrow_rows_tile<N, R>(g, work, pc, kc, beta, i);
+    for (; i < g.m; ++i) narrow_rows_tile<N, 1>(g, work, pc, kc, beta, i);
+  }
+}
+
+template <int N>
+void narrow_columns(const mtl::GemmOperands& g) {
+  using Vec = typename Isa::Vec;
+  constexpr int L = Isa::kLanes;
+  constexpr int R = narrow_tile<N>();
+  alignas(64) float buffer[L];
+  for (int64_t i0 = 0; i0 < g.m; i0 += R * L) {
+    const int64_t rows = min64(R * L, g.m - i0);
+    Vec acc[R][N];
+    for (int r = 0; r < R; ++r) {
+      for (int j = 0; j < N; ++j) acc[r][j] = Isa::zero();
+    }
+    if (rows == R * L) {
+      for (int64_t p = 0; p < g.k; ++p) {
+        const float* a = g.a + p * g.a_cs + i0;
+        const float* b = g.b + p * g.b_rs;
+        for (int j = 0; j < N; ++j) {
+          const Vec bv = Isa::broadcast(b + j * g.b_cs);
+          for (int r = 0; r < R; ++r) acc[r][j] = Isa::fma(Isa::load(a + r * L), bv, acc[r][j]);
+        }
+      }
+    } else {
+      for (int64_t p = 0; p < g.k; ++p) {
+        const float* a = g.a + p * g.a_cs + i0;
+        const float* b = g.b + p * g.b_rs;
+        for (int r = 0; r < R && r * L < rows; ++r) {
+          const int64_t left = rows - r * L;
+          const Vec av = left >= L ? Isa::load(a + r * L) : Isa::load_partial(a + r * L, static_cast<int>(left));
+          for (int j = 0; j < N; ++j) acc[r][j] = Isa::fma(av, Isa::broadcast(b + j * g.b_cs), acc[r][j]);
+        }
+      }
+    }
+    for (int r = 0; r < R && r * L < rows; ++r) {
+      const int64_t count = min64(L, rows - r * L);
+      for (int j = 0; j < N; ++j) {
+        Isa::store(buffer, acc[r][j]);
+        float* out = g.c + (i0 + r * L) * g.c_rs + j * g.c_cs;
+        for (int64_t t = 0; t < count; ++t) {
+          out[t * g.c_rs] = g.beta != 0.f ? buffer[t] + g.beta * out[t * g.c_rs] : buffer[t];
+        }
+      }
+    }
+  }
+}
+
+// A narrow product (n ≤ kNarrowMax, k ≥ 1) in one of the two forms; false (nothing done)
+// when op(A) is contiguous along neither rows nor columns. `work` holds at least
+// kNarrowMax·kNarrowKc floats.
+bool gemm_narrow(const mtl::GemmOperands& g, float* work) {
+  if (g.n < 1 || g.n > kNarrowMax) return false;
+  if (g.a_cs == 1) {
+    switch (g.n) {
+      case 1: narrow_rows<1>(g, work); return true;
+      case 2: narrow_rows<2>(g, work); return true;
+      case 3: narrow_rows<3>(g, work); return true;
+      default: narrow_rows<4>(g, work); return true;
+    }
+  }
+  if (g.a_rs == 1) {
+    switch (g.n) {
+      case 1: narrow_columns<1>(g); return true;
+      case 2: narrow_columns<2>(g); return true;
+      case 3: narrow_columns<3>(g); return true;
+      default: narrow_columns<4>(g); return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "conv_geometry.h"
+
 namespace mtl {
 
 // Activations fused into matmul / conv outputs (tfjs names in comments).
@@ -69,11 +71,6 @@ void batch_matmul(const float* a, const float* b, float* c, int64_t batch_a, int
                   int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
                   const float* bias, int32_t bias_mode, int32_t act, float alpha);
 
-// 2-D convolution geometry (NHWC input, HWIO filter), tfjs convInfo fields.
-struct ConvGeometry {
-  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
-  int64_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-};
 
 void conv2d(const float* x, const float* w, float* y, const ConvGeometry& g, const float* bias,
             int32_t act, float alpha);
@@ -96,6 +93,29 @@ void dense_forward(const float* x, const float* w, const float* bias, float* y, 
 // db is not computed.
 void dense_backward(const float* dy, const float* x, const float* w, const float* y, int64_t rows, int64_t in,
                     int64_t units, int32_t act, float* g, float* dx, float* dw, float* db);
+// The first half of a layer's backward over `rows` outputs of `units` values: g = dy ⊙
+// act'(y) into `g` (rows×units; not written for kLinear) and, when db is not null,
+// db = Σ_rows g (summed in double over fixed blocks of rows: the same for any thread
+// count). Returns g, or dy for kLinear. Activations as dense_backward's.
+const float* activation_bias_gradient(const float* dy, const float* y, int64_t rows, int64_t units, int32_t act,
+                                     float* g, float* db);
+// A convolution layer's backward (the fused conv op): g and db as above over the
+// batch·outH·outW rows of out_c values, then dx = conv2d_backprop_input(g) and
+// dW = conv2d_backprop_filter(x, g); a null dx, dw or db is not computed.
+void conv2d_backward(const float* dy, const float* x, const float* w, const float* y, const ConvGeometry& g,
+                     int32_t act, float* scratch, float* dx, float* dw, float* db);
+
+// Per-example losses and their gradients (native/losses.cc), the arithmetic of the fused
+// loss kernels' JavaScript (src/backend/native/fusedLosses.ts): softmax cross-entropy of
+// logits [n, k] against class indices [n] (a label outside [0, k) gives the zero one-hot
+// row), with `scratch` 2k floats; sigmoid cross-entropy of logits and labels [n, c],
+// averaged over the c columns.
+void softmax_cross_entropy(const float* logits, const float* labels, float* losses, int64_t n, int64_t k, float* scratch);
+void softmax_cross_entropy_grad(const float* dy, const float* logits, const float* labels, float* out, int64_t n,
+                                int64_t k, float* scratch);
+void sigmoid_cross_entropy(const float* logits, const float* labels, float* losses, int64_t n, int64_t c);
+void sigmoid_cross_entropy_grad(const float* dy, const float* logits, const float* labels, float* out, int64_t n,
+                                int64_t c);
 
 // Element-wise unary ops (tfjs kernel semantics, NaN propagation included).
 enum UnaryOp : int32_t {

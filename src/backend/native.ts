@@ -4,9 +4,11 @@
  * that replaces the hot kernels of tfjs's 'cpu' backend — matmuls, 2-D convolutions and
  * their gradients, max pooling, batch normalisation, common element-wise ops and
  * reductions — working in place on the Float32Arrays the cpu backend already holds; runs
- * dense layers and the losses as one kernel each way (./native/fusedDense.ts,
- * ./native/fusedLosses.ts); and registers leaner gradients, written in ordinary tfjs ops,
- * for batch normalisation and mean (./native/gradients/).
+ * dense and 2-D convolution layers and the losses as one kernel each way
+ * (./native/fusedDense.ts, ./native/fusedConv.ts, ./native/fusedLosses.ts); copies the
+ * tensors saved for a backward pass without kernel calls (./native/leanSavedTensors.ts);
+ * and registers leaner gradients, written in ordinary tfjs ops, for batch normalisation
+ * and mean (./native/gradients/).
  * Unsupported dtypes, layouts or attributes fall through to the original kernels.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -17,8 +19,10 @@ import { setOutputPool, type CpuBackend, type NativeKernel } from './native/cpuT
 import { NATIVE_GRADIENTS } from './native/gradients/index.js';
 import { NATIVE_KERNELS } from './native/kernels/index.js';
 import { NATIVE_ADDED_KERNELS } from './native/kernels/optimizerUpdates.js';
+import { convGradient, convKernel, useFusedConv } from './native/fusedConv.js';
 import { denseGradient, denseKernel, useFusedDense } from './native/fusedDense.js';
 import { FUSED_LOSS_GRADIENTS, FUSED_LOSS_KERNELS, useFusedLosses } from './native/fusedLosses.js';
+import { useLeanSavedTensors } from './native/leanSavedTensors.js';
 import { useGradDropPasses } from '../weighting/gradDropPasses.js';
 
 /** One line telling a user how to get the native path. */
@@ -106,13 +110,14 @@ let fusedGradientsRegistered = false;
 
 function registerAdded(addon: NativeAddon, state: Installed): void {
   const fusedDense = typeof addon.dense === 'function' && typeof addon.denseBackward === 'function';
+  const fusedConv = typeof addon.conv2dBackward === 'function';
   if (!fusedGradientsRegistered) {
     // Registered once and left in place: without their kernels (added below, taken off
     // by uninstallNative) nothing reaches them.
-    for (const gradient of [denseGradient, ...FUSED_LOSS_GRADIENTS]) tf.registerGradient(gradient);
+    for (const gradient of [denseGradient, convGradient, ...FUSED_LOSS_GRADIENTS]) tf.registerGradient(gradient);
     fusedGradientsRegistered = true;
   }
-  for (const kernel of [...NATIVE_ADDED_KERNELS, ...FUSED_LOSS_KERNELS, ...(fusedDense ? [denseKernel] : [])]) {
+  for (const kernel of [...NATIVE_ADDED_KERNELS, ...FUSED_LOSS_KERNELS, ...(fusedDense ? [denseKernel] : []), ...(fusedConv ? [convKernel] : [])]) {
     if (tf.getKernel(kernel.kernelName, 'cpu')) continue;
     tf.registerKernel({
       kernelName: kernel.kernelName,
@@ -182,7 +187,9 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   registerGradients(state);
   registerMethodPasses(load.addon);
   useFusedDense(load.addon);
+  useFusedConv(load.addon);
   useFusedLosses(true);
+  useLeanSavedTensors(true);
   installed = state;
   if (!(await tf.setBackend('cpu'))) {
     uninstallNative();
@@ -213,7 +220,9 @@ export function uninstallNative(): void {
   for (const original of installed.originalGradients.values()) tf.registerGradient(original);
   useGradDropPasses(null);
   useFusedDense(null);
+  useFusedConv(null);
   useFusedLosses(false);
+  useLeanSavedTensors(false);
   installed = null;
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedMaskedMean, fusedSigmoidCrossEntropy, fusedSoftmaxCrossEntropy } from '../backend/native/fusedLosses.js';
+import { fusedMaskedMean, fusedSigmoidCrossEntropy, fusedSoftmaxCrossEntropy, fusedWeightedSum } from '../backend/native/fusedLosses.js';
 
 /** A one-input function with a written-out gradient, as `tf.customGrad` takes it (its typing wants variadic inputs). */
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
@@ -75,4 +75,20 @@ export function maskedMeanLoss(exampleLosses: tf.Tensor1D, mask: tf.Tensor1D): t
   } finally {
     tf.dispose([selected, count]);
   }
+}
+
+/**
+ * The weighted sum of the task losses, Σ_t w_t·L_t over the tasks whose loss is not
+ * null (a task absent from the batch), accumulated in task order in float32 (0 when
+ * every loss is null). The native path computes it as one kernel whose gradient (w_t·dy
+ * for each L_t) runs no kernel; elsewhere it is one multiply and one add per task.
+ */
+export function weightedLossSum(losses: ReadonlyArray<tf.Scalar | null>, weights: readonly number[]): tf.Scalar {
+  const fused = fusedWeightedSum(losses, weights);
+  if (fused) return fused;
+  let total = tf.scalar(0);
+  losses.forEach((l, i) => {
+    if (l) total = tf.add(total, tf.mul(l, weights[i]!));
+  });
+  return total;
 }

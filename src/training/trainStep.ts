@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../errors.js';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import type { Batch } from '../data/dataset.js';
-import { maskedMeanLoss } from '../tasks/losses.js';
+import { maskedMeanLoss, weightedLossSum } from '../tasks/losses.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { snapshotRandom } from '../random/seededRandom.js';
@@ -116,10 +116,7 @@ function lossStep(batch: Batch, args: TrainStepArgs, present: boolean[], allPres
       methodState = out.state;
       diverged = nonFiniteWeights(args, weights);
     }
-    let total = tf.scalar(0);
-    lossTensors.forEach((l, i) => {
-      if (l) total = tf.add(total, tf.mul(l, Number.isFinite(weights[i]!) ? weights[i]! : 0));
-    });
+    let total = weightedLossSum(lossTensors, weights.map((w) => (Number.isFinite(w) ? w : 0)));
     const aux = model.auxiliaryLoss?.();
     if (aux) {
       auxiliary = { name: aux.name, value: aux.value.dataSync()[0]! };
@@ -218,6 +215,9 @@ function tasksWithNonFiniteGradients(batch: Batch, args: TrainStepArgs, present:
 /** One backward pass from a tensor recorded on the current tape: gradients of `y` (seeded with `dy`) on `xs`; null where `y` does not depend on an x. */
 type Backward = (y: tf.Tensor, xs: readonly tf.Tensor[], dy?: tf.Tensor) => Array<tf.Tensor | null>;
 
+/** Runs `f` with the tape paused: for the work between and after the backward passes, which nothing differentiates. */
+type Untaped = <R>(f: () => R) => R;
+
 /**
  * Runs `fn` with tfjs's gradient tape recording, so that several backward passes can
  * share ONE forward pass: `fn` computes the forward pass, then calls `backward` once
@@ -226,35 +226,39 @@ type Backward = (y: tf.Tensor, xs: readonly tf.Tensor[], dy?: tf.Tensor) => Arra
  * every per-task gradient re-runs the forward pass. Gradients returned by `backward`
  * are kept; everything else `fn` creates is disposed when it returns, the tape with it.
  */
-function onOneTape<T>(fn: (backward: Backward) => T): T {
+function onOneTape<T>(fn: (backward: Backward, untaped: Untaped) => T): T {
   let result!: T;
   // Every kept gradient, so that none outlives a step that throws.
   const kept: tf.Tensor[] = [];
   const state = (tf.engine() as unknown as { state?: { kernelDepth?: unknown } }).state;
   const canPause = typeof state?.kernelDepth === 'number';
-  const backward: Backward = (y, xs, dy) => {
-    // The enclosing tape would also record this backward pass (for higher-order
-    // gradients), cloning every tensor its kernels save. tfjs records nothing while
-    // kernelDepth > 0 (it is how it keeps a kernel's inner ops off the tape), and this
-    // call's own forward is `() => y`, which runs no op: raise it for the call.
+  // The enclosing tape would record every op run while `fn` runs (for higher-order
+  // gradients), cloning every tensor a kernel saves and adding a node that each later
+  // backward pass scans. tfjs records nothing while kernelDepth > 0 (it is how it keeps
+  // a kernel's inner ops off the tape): raise it around what needs no recording.
+  const untaped: Untaped = (f) => {
     if (canPause) (state as { kernelDepth: number }).kernelDepth++;
     try {
-      const { grads } = tf.engine().gradients(() => y, [...xs], dy, true);
-      return grads.map((g) => {
-        if (!g) return null;
-        kept.push(g);
-        return tf.keep(g);
-      });
+      return f();
     } finally {
       if (canPause) (state as { kernelDepth: number }).kernelDepth--;
     }
   };
+  // A backward pass is not recorded either (this call's own forward is `() => y`, which runs no op).
+  const backward: Backward = (y, xs, dy) => untaped(() => {
+    const { grads } = tf.engine().gradients(() => y, [...xs], dy, true);
+    return grads.map((g) => {
+      if (!g) return null;
+      kept.push(g);
+      return tf.keep(g);
+    });
+  });
   // The enclosing gradients() call only opens the tape: its own "backward" finds no path
   // from the anchor to its result and then frees the tape's saved tensors.
   const anchor = tf.scalar(0);
   try {
     const { value, grads } = tf.engine().gradients(() => {
-      result = fn(backward);
+      result = fn(backward, untaped);
       return tf.scalar(0);
     }, [anchor], undefined, true);
     value.dispose();
@@ -286,7 +290,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
   const presentIdx = tasks.map((_, i) => i).filter((i) => present[i]);
   // One forward pass recorded once; per present task one backward pass, on the shared
   // variables (or the representation z) and the task's own variables.
-  const step = onOneTape((backward) => {
+  const step = onOneTape((backward, untaped) => {
     const losses: Record<string, number> = {};
     const taskGrads = new Map<tf.Variable, tf.Tensor>();
     const rows: tf.Tensor[][] = [];
@@ -300,17 +304,19 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
       losses[task.name] = loss.dataSync()[0]!;
       const wrt: tf.Tensor[] = z ? [z] : shared;
       const grads = backward(loss, [...wrt, ...own]);
-      rows.push(wrt.map((v, k) => grads[k] ?? tf.zerosLike(v)));
+      rows.push(untaped(() => wrt.map((v, k) => grads[k] ?? tf.zerosLike(v))));
       own.forEach((v, k) => grads[wrt.length + k] && taskGrads.set(v, grads[wrt.length + k]!));
     }
+    // Past the forward pass nothing is differentiated: the bookkeeping runs untaped (the
+    // method's update does not, as a method may differentiate ops of its own).
     // The T×d gradient matrix, each row its task's gradients flattened in variable order
     // (one concatenation of all of them); then the Gramian (or the matrix) on the host.
     const k = presentIdx.length;
-    const matrix = tf.reshape(tf.concat(rows.flat().map((g) => tf.reshape(g, [-1]))), [k, -1]) as tf.Tensor2D;
+    const matrix = untaped(() => tf.reshape(tf.concat(rows.flat().map((g) => tf.reshape(g, [-1]))), [k, -1]) as tf.Tensor2D);
     // A non-finite loss or per-task gradient stops the step here, before the method sees it.
     let diverged = nonFiniteLosses(args, losses);
     if (!diverged) {
-      const rowSums = tf.sum(matrix, 1).dataSync();
+      const rowSums = untaped(() => tf.tidy(() => tf.sum(matrix, 1).dataSync()));
       const badRows = presentIdx.filter((_, j) => !Number.isFinite(rowSums[j]!));
       if (badRows.length > 0) {
         diverged = new DivergenceError(
@@ -329,7 +335,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
     }
     let gramian: number[][] | undefined;
     if (method.needs === 'gramian' || args.returnGramian) {
-      const gramianFlat = tf.matMul(matrix, matrix, false, true).dataSync();
+      const gramianFlat = untaped(() => tf.tidy(() => tf.matMul(matrix, matrix, false, true).dataSync()));
       gramian = Array.from({ length: k }, (_, r) => Array.from(gramianFlat.subarray(r * k, (r + 1) * k)));
     }
     let weights = [...args.lastWeights];
@@ -380,46 +386,48 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
         return { losses, weights: [...args.lastWeights], methodState: args.methodState, gramian, grads: new Map<tf.Variable, tf.Tensor>(), diverged };
       }
     }
-    const presentWeights = presentIdx.map((i) => weights[i]!);
-    const sharedGrads = new Map<tf.Variable, tf.Tensor>();
-    if (z) {
-      // dL/dz = Σ_t w_t dL_t/dz (or the method's direction), then one backward pass
-      // through the encoder from the recorded z.
-      const dz = direction
-        ? tf.reshape(tf.tensor1d(direction), z.shape)
-        : rows.reduce<tf.Tensor>((acc, r, j) => tf.add(acc, tf.mul(r[0]!, presentWeights[j]!)), tf.zerosLike(z));
-      const grads = backward(z, shared, dz);
-      shared.forEach((v, j) => sharedGrads.set(v, grads[j] ?? tf.keep(tf.zerosLike(v))));
-    } else {
-      const combined = direction ? tf.tensor1d(direction) : null;
-      let offset = 0;
-      shared.forEach((v, j) => {
-        const size = v.size;
-        sharedGrads.set(
-          v,
-          tf.keep(
-            combined
-              ? tf.reshape(combined.slice(offset, size), v.shape)
-              : rows.reduce<tf.Tensor>((acc, r, t) => tf.add(acc, tf.mul(r[j]!, presentWeights[t]!)), tf.zerosLike(v)),
-          ),
-        );
-        offset += size;
-      });
-    }
-    if (taskScales) {
-      presentIdx.forEach((i) => {
-        const scale = taskScales![i]!;
-        if (scale === 1) return;
-        for (const v of model.taskVariables[tasks[i]!.name] ?? []) {
-          const g = taskGrads.get(v);
-          if (!g) continue;
-          taskGrads.set(v, tf.keep(tf.mul(g, scale)));
-          g.dispose();
-        }
-      });
-    }
-    for (const r of rows) for (const g of r) g.dispose();
-    return { losses, weights, methodState, gramian, grads: new Map([...sharedGrads, ...taskGrads]), diverged: undefined as DivergenceError | undefined };
+    return untaped(() => {
+      const presentWeights = presentIdx.map((i) => weights[i]!);
+      const sharedGrads = new Map<tf.Variable, tf.Tensor>();
+      if (z) {
+        // dL/dz = Σ_t w_t dL_t/dz (or the method's direction), then one backward pass
+        // through the encoder from the recorded z.
+        const dz = direction
+          ? tf.reshape(tf.tensor1d(direction), z.shape)
+          : rows.reduce<tf.Tensor>((acc, r, j) => tf.add(acc, tf.mul(r[0]!, presentWeights[j]!)), tf.zerosLike(z));
+        const grads = backward(z, shared, dz);
+        shared.forEach((v, j) => sharedGrads.set(v, grads[j] ?? tf.keep(tf.zerosLike(v))));
+      } else {
+        const combined = direction ? tf.tensor1d(direction) : null;
+        let offset = 0;
+        shared.forEach((v, j) => {
+          const size = v.size;
+          sharedGrads.set(
+            v,
+            tf.keep(
+              combined
+                ? tf.reshape(combined.slice(offset, size), v.shape)
+                : rows.reduce<tf.Tensor>((acc, r, t) => tf.add(acc, tf.mul(r[j]!, presentWeights[t]!)), tf.zerosLike(v)),
+            ),
+          );
+          offset += size;
+        });
+      }
+      if (taskScales) {
+        presentIdx.forEach((i) => {
+          const scale = taskScales![i]!;
+          if (scale === 1) return;
+          for (const v of model.taskVariables[tasks[i]!.name] ?? []) {
+            const g = taskGrads.get(v);
+            if (!g) continue;
+            taskGrads.set(v, tf.keep(tf.mul(g, scale)));
+            g.dispose();
+          }
+        });
+      }
+      for (const r of rows) for (const g of r) g.dispose();
+      return { losses, weights, methodState, gramian, grads: new Map([...sharedGrads, ...taskGrads]), diverged: undefined as DivergenceError | undefined };
+    });
   });
   const { losses, weights, methodState, gramian, grads } = step;
   if (step.diverged) throw step.diverged;

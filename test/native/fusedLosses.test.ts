@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 
-import { MASKED_MEAN_KERNEL, SIGMOID_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, fusedSoftmaxCrossEntropy } from '../../src/backend/native/fusedLosses.js';
-import { maskedMeanLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../../src/tasks/losses.js';
+import {
+  MASKED_MEAN_KERNEL, SIGMOID_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, WEIGHTED_SUM_KERNEL, fusedSoftmaxCrossEntropy, fusedWeightedSum,
+  sigmoidCrossEntropyGradKernel, sigmoidCrossEntropyKernel, softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel,
+} from '../../src/backend/native/fusedLosses.js';
+import { loadAddon, type NativeAddon } from '../../src/backend/native/addon.js';
+import type { CpuBackend } from '../../src/backend/native/cpuTensors.js';
+import type { NativeAddedKernel } from '../../src/backend/native/kernels/optimizerUpdates.js';
+import { maskedMeanLoss, sigmoidCrossEntropy, softmaxCrossEntropy, weightedLossSum } from '../../src/tasks/losses.js';
 import { assertClose, installNative, kernelsRun, onStockCpu, randomTensor, skipNative } from './helpers.js';
 
 /**
@@ -140,5 +146,100 @@ describe('fused softmax cross-entropy and masked mean vs the composite ops on st
     const taken = fusedSoftmaxCrossEntropy(z, labels);
     assert.ok(taken !== null);
     tf.dispose([z, wide, z3, ints, labels, two, taken]);
+  });
+
+  /** Σ w_t·L_t over losses L_t = Σ x_t² (null where `absent`) and its gradient on each x_t. */
+  function weightedRun(xs: tf.Tensor[], weights: number[], absent: ReadonlySet<number>) {
+    return tf.tidy(() => {
+      const { value, grads } = tf.engine().gradients(() => {
+        const losses = xs.map((x, t) => (absent.has(t) ? null : tf.sum(tf.square(x)) as tf.Scalar));
+        return weightedLossSum(losses, weights);
+      }, xs, undefined, true);
+      return { value: value.dataSync()[0]!, grads: grads.map((g) => (g ? Float32Array.from(g.dataSync() as Float32Array) : null)) };
+    });
+  }
+
+  for (const [label, weights, absent] of [
+    ['one task', [0.7], []],
+    ['three tasks, awkward weights', [1 / 3, 2.5e-8, 1e7], []],
+    ['four tasks, two absent', [0.1, 0.2, 0.3, 0.4], [1, 3]],
+    ['zero and negative weights', [0, -1.5, 2], []],
+  ] as Array<[string, number[], number[]]>) {
+    test(`weighted loss sum, ${label}: one kernel, the same bits as the composite ops on stock cpu`, async () => {
+      const before = tf.memory().numTensors;
+      const xs = weights.map((_, t) => randomTensor([3, 5], 400 + t, -2, 2));
+      let got!: ReturnType<typeof weightedRun>;
+      const ran = kernelsRun(() => (got = weightedRun(xs, weights, new Set(absent))));
+      assert.equal(ran.filter((k) => k === WEIGHTED_SUM_KERNEL).length, 1, `ran: ${ran.join(', ')}`);
+      assert.ok(!ran.includes('Add'), `no per-task add: ${ran.join(', ')}`);
+      const want = await onStockCpu(() => weightedRun(xs, weights, new Set(absent)));
+      assert.ok(Object.is(got.value, want.value), `value ${got.value} vs ${want.value}`);
+      got.grads.forEach((g, t) => {
+        if (absent.includes(t)) assert.equal(g, null, `task ${t} is absent: no gradient`);
+        else assert.deepEqual(g, want.grads[t], `gradient of task ${t}`);
+      });
+      tf.dispose(xs);
+      assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+    });
+  }
+
+  test('weighted loss sum: hand-computed value and gradients, every loss absent gives 0, second order through it', () => {
+    const before = tf.memory().numTensors;
+    const a = tf.scalar(2), b = tf.scalar(-3);
+    const got = tf.tidy(() => {
+      const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => weightedLossSum([tf.square(x) as tf.Scalar, null, tf.mul(y, y) as tf.Scalar], [0.5, 9, 2]));
+      const [gx, gy] = g([a, b]);
+      const value = weightedLossSum([tf.square(a) as tf.Scalar, null, tf.mul(b, b) as tf.Scalar], [0.5, 9, 2]);
+      return [value.dataSync()[0], gx!.dataSync()[0], gy!.dataSync()[0]];
+    });
+    assert.deepEqual(got, [0.5 * 4 + 2 * 9, 0.5 * 2 * 2, 2 * 2 * -3]);
+    const empty = weightedLossSum([null, null], [1, 1]);
+    assert.equal(empty.dataSync()[0], 0);
+    assert.equal(fusedWeightedSum([null, null], [1, 1]), null);
+    // d/dx (d/dx (w·x³)) = 6·w·x: the gradient is itself differentiable.
+    const second = tf.tidy(() =>
+      tf.grad((x: tf.Tensor) => tf.grad((y: tf.Tensor) => weightedLossSum([tf.pow(y, 3) as tf.Scalar], [0.25]))(x))(a).dataSync()[0]);
+    assert.ok(Math.abs(second! - 6 * 0.25 * 2) < 1e-5, `second order ${second}`);
+    tf.dispose([a, b, empty]);
+    assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+  });
+
+  test('the addon\'s loss loops give the same bits as the JavaScript loops (NaN, ±∞, extreme logits, labels outside the classes)', () => {
+    const load = loadAddon();
+    assert.ok(load.ok);
+    const native = load.addon;
+    // The kernels without the addon's loss functions run their JavaScript loops.
+    const plain = Object.create(native, {
+      softmaxCrossEntropy: { value: undefined }, softmaxCrossEntropyGrad: { value: undefined },
+      sigmoidCrossEntropy: { value: undefined }, sigmoidCrossEntropyGrad: { value: undefined },
+    }) as NativeAddon;
+    const backend = tf.backend() as unknown as CpuBackend;
+    const before = tf.memory().numTensors;
+    const special = [Number.NaN, Infinity, -Infinity, 88.7, -104, 1e-38, -0, 0, 3.4e38];
+    const n = 97;
+    for (const k of [1, 2, 3, 10]) {
+      const zv = Float32Array.from({ length: n * k }, (_, i) => (i % 11 === 0 ? special[(i / 11) % special.length]! : (Math.sin(i * 1.7) * 40)));
+      const z = tf.tensor2d(zv, [n, k]);
+      const labels = tf.tensor2d(Float32Array.from({ length: n }, (_, i) => [0, k - 1, 1.9, -1, k, Number.NaN, 1e10][i % 7]!), [n, 1]);
+      const soft = tf.tensor2d(Float32Array.from({ length: n * k }, (_, i) => [0, 1, 0.25, 1, 0][i % 5]!), [n, k]);
+      const dy = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => (i % 5) - 1.5));
+      const runBoth = (kernel: NativeAddedKernel, inputs: Record<string, tf.Tensor>, what: string) => {
+        const values = [native, plain].map((addon) => {
+          const info = kernel.run({ inputs: inputs as unknown as tf.NamedTensorInfoMap, backend, attrs: {} }, addon) as tf.TensorInfo;
+          const t = tf.engine().makeTensorFromTensorInfo(info);
+          const out = Float32Array.from(t.dataSync() as Float32Array);
+          t.dispose();
+          return out;
+        });
+        assert.equal(values[0]!.length, values[1]!.length);
+        values[0]!.forEach((v, i) => assert.ok(Object.is(v, values[1]![i]), `${what} k=${k} [${i}]: addon ${v}, JavaScript ${values[1]![i]}`));
+      };
+      runBoth(softmaxCrossEntropyKernel, { logits: z, labels }, 'softmax cross-entropy');
+      runBoth(softmaxCrossEntropyGradKernel, { dy, logits: z, labels }, 'its gradient');
+      runBoth(sigmoidCrossEntropyKernel, { logits: z, labels: soft }, 'sigmoid cross-entropy');
+      runBoth(sigmoidCrossEntropyGradKernel, { dy, logits: z, labels: soft }, 'its gradient');
+      tf.dispose([z, labels, soft, dy]);
+    }
+    assert.equal(tf.memory().numTensors, before, 'leaked tensors');
   });
 });

@@ -12,7 +12,8 @@ import { compareKernel, installNative, randomTensor, skipNative } from './helper
  * build has it, each against tfjs's stock cpu kernels on shapes that hit the packed
  * kernel's edges: 1×1, primes, sizes one off the register tiles (6/8/12/16/32), depths
  * across several packed blocks (256), outputs across several B blocks (2,048 columns),
- * both transposes, zero sizes, batches, fused bias and activation, and convolutions.
+ * both transposes, zero sizes, batches, fused bias and activation, narrow products
+ * (at most 4 columns or rows), and convolutions (direct and im2col).
  */
 const load = loadAddon();
 const addon = load.ok ? load.addon : null;
@@ -93,6 +94,24 @@ describe('the GEMM on each instruction set and BLAS vs stock cpu', { skip: skipN
           { transposeA: true, transposeB: true }, `${name} batched, both transposed`, 2e-5);
       });
 
+      test('narrow products (at most 4 columns or rows of C): both forms, every transpose, depths across packed blocks, fused bias', async () => {
+        let s = 300;
+        for (const [m, k, n] of [[256, 256, 3], [257, 33, 1], [5, 300, 4], [3, 2100, 2], [1, 17, 1], [4, 5, 1000], [2, 4099, 37], [130, 16, 2]]) {
+          for (const transposeA of [false, true]) {
+            for (const transposeB of [false, true]) {
+              const sa = s++, sb = s++;
+              await compareKernel('BatchMatMul', () => ({
+                a: randomTensor(transposeA ? [k!, m!] : [m!, k!], sa),
+                b: randomTensor(transposeB ? [n!, k!] : [k!, n!], sb),
+              }), { transposeA, transposeB }, `${name} narrow ${m}x${k}x${n} tA=${transposeA} tB=${transposeB}`, 2e-5);
+            }
+          }
+          const sa = s++, sb = s++, sc = s++;
+          await compareKernel('_FusedMatMul', () => ({ a: randomTensor([m!, k!], sa), b: randomTensor([k!, n!], sb), bias: randomTensor([n!], sc) }),
+            { transposeA: false, transposeB: false, activation: 'relu' }, `${name} narrow ${m}x${k}x${n} bias + relu`, 2e-5);
+        }
+      });
+
       test('fused bias and activations', async () => {
         for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid']) {
           await compareKernel('_FusedMatMul', () => ({
@@ -101,15 +120,42 @@ describe('the GEMM on each instruction set and BLAS vs stock cpu', { skip: skipN
         }
       });
 
-      test('convolutions and both gradients (im2col GEMMs)', async () => {
-        const x: [number, number, number, number] = [3, 11, 13, 5], w: [number, number, number, number] = [3, 5, 5, 7];
-        const conv = { strides: [2, 1], pad: 'same', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
-        await compareKernel('Conv2D', () => ({ x: randomTensor(x, 10), filter: randomTensor(w, 11) }), conv, `${name} conv2d`, 2e-5);
-        const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, [2, 1], 'same').shape);
-        await compareKernel('Conv2DBackpropInput', () => ({ dy: randomTensor(dyShape, 12), filter: randomTensor(w, 13) }),
-          { ...conv, inputShape: x }, `${name} conv2d dx`, 2e-5);
-        await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(x, 14), dy: randomTensor(dyShape, 15) }),
-          { ...conv, filterShape: w }, `${name} conv2d dw`, 2e-5);
+      test('direct convolutions (at most 32 output channels): channel counts across vector boundaries, clipped windows, strides, many row blocks', async () => {
+        let s = 20;
+        for (const oc of [1, 3, 7, 8, 9, 15, 16, 17, 20, 24, 31, 32, 33]) {
+          for (const [x, w, strides, pad] of [
+            [[2, 13, 11, 3], [3, 4, 3, oc], 1, 'valid'],
+            [[3, 9, 10, 2], [5, 3, 2, oc], [2, 1], 'same'],
+          ] as Array<[number[], number[], number | number[], string]>) {
+            const conv = { strides, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
+            const what = `${name} conv x=[${x}] w=[${w}] strides=${JSON.stringify(strides)} ${pad}`;
+            await compareKernel('Conv2D', () => ({ x: randomTensor(x, s++), filter: randomTensor(w, s++) }), conv, what, 2e-5);
+            await compareKernel('FusedConv2D', () => ({ x: randomTensor(x, s++), filter: randomTensor(w, s++), bias: randomTensor([oc], s++) }),
+              { ...conv, activation: 'relu' }, `${what} bias + relu`, 2e-5);
+            const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, strides as number, pad as 'same').shape);
+            await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(x, s++), dy: randomTensor(dyShape, s++) }),
+              { ...conv, filterShape: w }, `${what} dw`, 5e-5);
+          }
+        }
+        // Thousands of output rows: many 128-row blocks and several parts per thread.
+        const x = [9, 20, 20, 2], w = [3, 3, 2, 10];
+        const conv = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
+        await compareKernel('Conv2D', () => ({ x: randomTensor(x, s++), filter: randomTensor(w, s++) }), conv, `${name} large conv`, 2e-5);
+        await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(x, s++), dy: randomTensor([9, 20, 20, 10], s++) }),
+          { ...conv, filterShape: w }, `${name} large conv dw`, 5e-5);
+      });
+
+      test('convolutions and both gradients (im2col GEMMs above 32 output channels; direct below)', async () => {
+        for (const w of [[3, 5, 5, 7], [3, 5, 5, 40]]) {
+          const x = [3, 11, 13, 5];
+          const conv = { strides: [2, 1], pad: 'same', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
+          await compareKernel('Conv2D', () => ({ x: randomTensor(x, 10), filter: randomTensor(w, 11) }), conv, `${name} conv2d [${w}]`, 2e-5);
+          const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, [2, 1], 'same').shape);
+          await compareKernel('Conv2DBackpropInput', () => ({ dy: randomTensor(dyShape, 12), filter: randomTensor(w, 13) }),
+            { ...conv, inputShape: x }, `${name} conv2d dx [${w}]`, 2e-5);
+          await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(x, 14), dy: randomTensor(dyShape, 15) }),
+            { ...conv, filterShape: w }, `${name} conv2d dw [${w}]`, 2e-5);
+        }
       });
     });
   }

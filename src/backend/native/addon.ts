@@ -42,6 +42,26 @@ export interface NativeAddon {
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   /** Gradient of conv2d with respect to its filter (im2col + sgemm). */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  /**
+   * A convolution layer's backward from dy and the forward's x, W and output y (the
+   * fused conv op): g = dy ⊙ act'(y) into `scratch` (as many values as y; null for
+   * linear), db = Σ g over batch and pixels, dW and dx as the two kernels above from g;
+   * a null dx, dw or db is skipped. Activations 0 linear, 1 relu, 4 sigmoid, 5 tanh.
+   * Absent from an addon built before 2026-12-06.
+   */
+  conv2dBackward?(dy: Float32Array, x: Float32Array, w: Float32Array, y: Float32Array, geometry: Int32Array, activation: number,
+    scratch: Float32Array | null, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null): void;
+  /**
+   * The fused losses' per-example arithmetic (native/losses.cc, the same steps as
+   * src/backend/native/fusedLosses.ts's JavaScript): softmax cross-entropy of logits
+   * [n, k] against class indices [n], its gradient dy·(softmax − one-hot), sigmoid
+   * cross-entropy of logits and labels [n, c] averaged over c, and its gradient on the
+   * logits. Absent from an addon built before 2026-12-06.
+   */
+  softmaxCrossEntropy?(logits: Float32Array, labels: Float32Array, losses: Float32Array, n: number, k: number): void;
+  softmaxCrossEntropyGrad?(dy: Float32Array, logits: Float32Array, labels: Float32Array, out: Float32Array, n: number, k: number): void;
+  sigmoidCrossEntropy?(logits: Float32Array, labels: Float32Array, losses: Float32Array, n: number, c: number): void;
+  sigmoidCrossEntropyGrad?(dy: Float32Array, logits: Float32Array, labels: Float32Array, out: Float32Array, n: number, c: number): void;
   /** NHWC max pooling. */
   maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
   /** Gradient of max pooling: each dy value goes to its window's first maximum. */

@@ -9,8 +9,9 @@
  * engine's bookkeeping was the cost, so the kernels are plain loops over the cpu
  * backend's arrays.
  *
- * Same arithmetic as the composite ops, in the same order (float32 values, sums in
- * double as tfjs's Sum does): log-softmax as shifted − log Σ exp(shifted) with
+ * The per-example loops run in the addon (native/losses.cc) where it has them, else
+ * here; the same arithmetic either way, as the composite ops', in the same order
+ * (float32 values, sums in double as tfjs's Sum does): log-softmax as shifted − log Σ exp(shifted) with
  * shifted = z − max z; the loss −Σ_j onehot_j·logp_j (a label outside [0, k) gives the
  * zero one-hot row, as tf.oneHot does, so loss 0); its gradient dy·(exp(logp) − onehot)
  * with logp recomputed from the saved logits;
@@ -30,6 +31,7 @@ export const SIGMOID_CROSS_ENTROPY_KERNEL = 'MtlSigmoidCrossEntropy';
 export const SIGMOID_CROSS_ENTROPY_GRAD_KERNEL = 'MtlSigmoidCrossEntropyGrad';
 export const MASKED_MEAN_KERNEL = 'MtlMaskedMean';
 export const MASKED_MEAN_GRAD_KERNEL = 'MtlMaskedMeanGrad';
+export const WEIGHTED_SUM_KERNEL = 'MtlWeightedSum';
 
 let active = false;
 
@@ -66,10 +68,11 @@ function logSoftmaxRow(z: Float32Array, row: number, k: number, shifted: Float32
 /** Inputs logits [n, k] and labels [n, 1] (class indices); output the losses [n]. */
 export const softmaxCrossEntropyKernel: NativeAddedKernel = {
   kernelName: SOFTMAX_CROSS_ENTROPY_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const z = input(backend, inputs, 'logits', SOFTMAX_CROSS_ENTROPY_KERNEL);
     const labels = input(backend, inputs, 'labels', SOFTMAX_CROSS_ENTROPY_KERNEL);
     const [n, k] = inputs['logits']!.shape as [number, number];
+    if (native.softmaxCrossEntropy && k > 0) return makeOutput(backend, [n], (losses) => native.softmaxCrossEntropy!(z, labels, losses, n, k));
     const shifted = new Float32Array(k), logp = new Float32Array(k);
     return makeOutput(backend, [n], (losses) => {
       for (let i = 0; i < n; i++) {
@@ -86,11 +89,12 @@ export const softmaxCrossEntropyKernel: NativeAddedKernel = {
 /** Inputs dy [n], logits [n, k], labels [n, 1]; output dlogits = dy·(exp(logp) − onehot) [n, k]. */
 export const softmaxCrossEntropyGradKernel: NativeAddedKernel = {
   kernelName: SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const dy = input(backend, inputs, 'dy', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
     const z = input(backend, inputs, 'logits', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
     const labels = input(backend, inputs, 'labels', SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL);
     const [n, k] = inputs['logits']!.shape as [number, number];
+    if (native.softmaxCrossEntropyGrad && k > 0) return makeOutput(backend, [n, k], (out) => native.softmaxCrossEntropyGrad!(dy, z, labels, out, n, k));
     const shifted = new Float32Array(k), logp = new Float32Array(k);
     return makeOutput(backend, [n, k], (out) => {
       for (let i = 0; i < n; i++) {
@@ -110,10 +114,11 @@ export const softmaxCrossEntropyGradKernel: NativeAddedKernel = {
  */
 export const sigmoidCrossEntropyKernel: NativeAddedKernel = {
   kernelName: SIGMOID_CROSS_ENTROPY_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const z = input(backend, inputs, 'logits', SIGMOID_CROSS_ENTROPY_KERNEL);
     const y = input(backend, inputs, 'labels', SIGMOID_CROSS_ENTROPY_KERNEL);
     const [n, c] = inputs['logits']!.shape as [number, number];
+    if (native.sigmoidCrossEntropy) return makeOutput(backend, [n], (out) => native.sigmoidCrossEntropy!(z, y, out, n, c));
     return makeOutput(backend, [n], (out) => {
       for (let i = 0; i < n; i++) {
         let sum = 0;
@@ -131,11 +136,12 @@ export const sigmoidCrossEntropyKernel: NativeAddedKernel = {
 /** Inputs dy [n], logits [n, c], labels [n, c]; output dy/c·(sigmoid(z) − y) [n, c]. */
 export const sigmoidCrossEntropyGradKernel: NativeAddedKernel = {
   kernelName: SIGMOID_CROSS_ENTROPY_GRAD_KERNEL,
-  run({ inputs, backend }) {
+  run({ inputs, backend }, native) {
     const dy = input(backend, inputs, 'dy', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
     const z = input(backend, inputs, 'logits', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
     const y = input(backend, inputs, 'labels', SIGMOID_CROSS_ENTROPY_GRAD_KERNEL);
     const [n, c] = inputs['logits']!.shape as [number, number];
+    if (native.sigmoidCrossEntropyGrad) return makeOutput(backend, [n, c], (out) => native.sigmoidCrossEntropyGrad!(dy, z, y, out, n, c));
     return makeOutput(backend, [n, c], (out) => {
       for (let i = 0; i < n; i++) {
         const d = Math.fround(dy[i]! / c);
@@ -177,14 +183,52 @@ export const maskedMeanGradKernel: NativeAddedKernel = {
   },
 };
 
+/**
+ * Inputs the scalars `0`, `1`, … (task losses) and attr `weights` (one number per
+ * input); output Σ_i w_i·L_i accumulated from 0 in input order, each weight rounded to
+ * float32 and each product and sum too, as the composite `add(total, mul(L, w))` does.
+ */
+export const weightedSumKernel: NativeAddedKernel = {
+  kernelName: WEIGHTED_SUM_KERNEL,
+  run({ inputs, backend, attrs }) {
+    const weights = attrs['weights'] as number[];
+    let total = 0;
+    for (let i = 0; i < weights.length; i++) {
+      const loss = input(backend, inputs, String(i), WEIGHTED_SUM_KERNEL)[0]!;
+      total = Math.fround(total + Math.fround(loss * Math.fround(weights[i]!)));
+    }
+    return makeOutput(backend, [], (out) => {
+      out[0] = total;
+    });
+  },
+};
+
 /** The kernels above, registered on 'cpu' with the native path. */
 export const FUSED_LOSS_KERNELS: readonly NativeAddedKernel[] = [
   softmaxCrossEntropyKernel, softmaxCrossEntropyGradKernel, sigmoidCrossEntropyKernel, sigmoidCrossEntropyGradKernel,
-  maskedMeanKernel, maskedMeanGradKernel,
+  maskedMeanKernel, maskedMeanGradKernel, weightedSumKernel,
 ];
 
 const run = (name: string, inputs: Record<string, tf.Tensor>) =>
   tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, {}) as tf.Tensor | tf.Tensor[];
+
+/** Gradient of {@link WEIGHTED_SUM_KERNEL}: input i gets w_i·dy, a scalar written directly (no kernel) off a recording tape. */
+export const weightedSumGradient: tf.GradConfig = {
+  kernelName: WEIGHTED_SUM_KERNEL,
+  gradFunc: (dy, _saved, attrs) => {
+    const weights = attrs['weights'] as number[];
+    const grad = dy as tf.Tensor;
+    const grads: Record<string, () => tf.Tensor> = {};
+    weights.forEach((w, i) => {
+      grads[String(i)] = () => {
+        if (tapeRecording() || tf.getBackend() !== 'cpu') return tf.mul(grad, w);
+        const dyValue = input(tf.backend() as unknown as CpuBackend, { dy: grad }, 'dy', WEIGHTED_SUM_KERNEL)[0]!;
+        return tf.scalar(Math.fround(dyValue * Math.fround(w)));
+      };
+    });
+    return grads;
+  },
+};
 
 /** Gradients of the two forward kernels; where a gradient is itself recorded they run as ordinary ops. */
 export const FUSED_LOSS_GRADIENTS: readonly tf.GradConfig[] = [
@@ -240,6 +284,7 @@ export const FUSED_LOSS_GRADIENTS: readonly tf.GradConfig[] = [
       };
     },
   },
+  weightedSumGradient,
 ];
 
 /** Turns the fused losses on (with the native path) or off. */
@@ -276,4 +321,21 @@ export function fusedSigmoidCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): 
 export function fusedMaskedMean(losses: tf.Tensor, mask: tf.Tensor): tf.Scalar | null {
   if (!onCpu([losses, mask]) || losses.rank !== 1 || mask.rank !== 1 || losses.shape[0] !== mask.shape[0]) return null;
   return run(MASKED_MEAN_KERNEL, { losses, mask }) as tf.Scalar;
+}
+
+/**
+ * Σ_t w_t·L_t over the non-null scalar losses (in order) as one kernel, or null when
+ * the fused losses are off, a loss does not fit, or every loss is null.
+ */
+export function fusedWeightedSum(losses: ReadonlyArray<tf.Tensor | null>, weights: readonly number[]): tf.Scalar | null {
+  const inputs: Record<string, tf.Tensor> = {};
+  const used: number[] = [];
+  losses.forEach((l, i) => {
+    if (!l) return;
+    inputs[String(used.length)] = l;
+    used.push(weights[i]!);
+  });
+  const present = Object.values(inputs);
+  if (present.length === 0 || !onCpu(present) || present.some((l) => l.rank !== 0) || used.some((w) => typeof w !== 'number')) return null;
+  return tf.engine().runKernel(WEIGHTED_SUM_KERNEL, inputs as unknown as tf.NamedTensorMap, { weights: used } as unknown as tf.NamedAttrMap) as tf.Scalar;
 }
