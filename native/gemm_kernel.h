@@ -170,6 +170,7 @@ void gemm_blocked(const mtl::GemmOperands& g, float* work) {
 //    accumulators, each step along k one vector load per R and one broadcast of op(B).
 constexpr int kNarrowMax = 4;
 constexpr int64_t kNarrowKc = 2048;  // k values per block of packed op(B) columns
+constexpr int64_t kNarrowColumnsKc = 256;  // k steps per partial sum of the columns form
 
 // Rows (or vectors of rows) per tile for N columns: the accumulator budget divided among them, at most 4.
 template <int N>
@@ -241,34 +242,47 @@ void narrow_columns(const mtl::GemmOperands& g) {
   alignas(64) float buffer[L];
   for (int64_t i0 = 0; i0 < g.m; i0 += R * L) {
     const int64_t rows = min64(R * L, g.m - i0);
-    Vec acc[R][N];
+    // Each lane sums at most kNarrowColumnsKc products before they join the running
+    // total: a float error that grows with k/kNarrowColumnsKc + kNarrowColumnsKc, as the
+    // blocked loops' (one sum per k-block added into C), not with k.
+    Vec total[R][N];
     for (int r = 0; r < R; ++r) {
-      for (int j = 0; j < N; ++j) acc[r][j] = Isa::zero();
+      for (int j = 0; j < N; ++j) total[r][j] = Isa::zero();
     }
-    if (rows == R * L) {
-      for (int64_t p = 0; p < g.k; ++p) {
-        const float* a = g.a + p * g.a_cs + i0;
-        const float* b = g.b + p * g.b_rs;
-        for (int j = 0; j < N; ++j) {
-          const Vec bv = Isa::broadcast(b + j * g.b_cs);
-          for (int r = 0; r < R; ++r) acc[r][j] = Isa::fma(Isa::load(a + r * L), bv, acc[r][j]);
+    for (int64_t pc = 0; pc < g.k; pc += kNarrowColumnsKc) {
+      const int64_t pe = min64(g.k, pc + kNarrowColumnsKc);
+      Vec acc[R][N];
+      for (int r = 0; r < R; ++r) {
+        for (int j = 0; j < N; ++j) acc[r][j] = Isa::zero();
+      }
+      if (rows == R * L) {
+        for (int64_t p = pc; p < pe; ++p) {
+          const float* a = g.a + p * g.a_cs + i0;
+          const float* b = g.b + p * g.b_rs;
+          for (int j = 0; j < N; ++j) {
+            const Vec bv = Isa::broadcast(b + j * g.b_cs);
+            for (int r = 0; r < R; ++r) acc[r][j] = Isa::fma(Isa::load(a + r * L), bv, acc[r][j]);
+          }
+        }
+      } else {
+        for (int64_t p = pc; p < pe; ++p) {
+          const float* a = g.a + p * g.a_cs + i0;
+          const float* b = g.b + p * g.b_rs;
+          for (int r = 0; r < R && r * L < rows; ++r) {
+            const int64_t left = rows - r * L;
+            const Vec av = left >= L ? Isa::load(a + r * L) : Isa::load_partial(a + r * L, static_cast<int>(left));
+            for (int j = 0; j < N; ++j) acc[r][j] = Isa::fma(av, Isa::broadcast(b + j * g.b_cs), acc[r][j]);
+          }
         }
       }
-    } else {
-      for (int64_t p = 0; p < g.k; ++p) {
-        const float* a = g.a + p * g.a_cs + i0;
-        const float* b = g.b + p * g.b_rs;
-        for (int r = 0; r < R && r * L < rows; ++r) {
-          const int64_t left = rows - r * L;
-          const Vec av = left >= L ? Isa::load(a + r * L) : Isa::load_partial(a + r * L, static_cast<int>(left));
-          for (int j = 0; j < N; ++j) acc[r][j] = Isa::fma(av, Isa::broadcast(b + j * g.b_cs), acc[r][j]);
-        }
+      for (int r = 0; r < R; ++r) {
+        for (int j = 0; j < N; ++j) total[r][j] = pc == 0 ? acc[r][j] : Isa::add(total[r][j], acc[r][j]);
       }
     }
     for (int r = 0; r < R && r * L < rows; ++r) {
       const int64_t count = min64(L, rows - r * L);
       for (int j = 0; j < N; ++j) {
-        Isa::store(buffer, acc[r][j]);
+        Isa::store(buffer, total[r][j]);
         float* out = g.c + (i0 + r * L) * g.c_rs + j * g.c_cs;
         for (int64_t t = 0; t < count; ++t) {
           out[t * g.c_rs] = g.beta != 0.f ? buffer[t] + g.beta * out[t * g.c_rs] : buffer[t];
