@@ -23,6 +23,7 @@ import { convGradient, convKernel, useFusedConv } from './native/fusedConv.js';
 import { denseGradient, denseKernel, useFusedDense } from './native/fusedDense.js';
 import { FUSED_LOSS_GRADIENTS, FUSED_LOSS_KERNELS, useFusedLosses } from './native/fusedLosses.js';
 import { useLeanSavedTensors } from './native/leanSavedTensors.js';
+import { useNativeTensorSums } from './native/tensorSums.js';
 import { useGradDropPasses } from '../weighting/gradDropPasses.js';
 
 /** One line telling a user how to get the native path. */
@@ -190,6 +191,7 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   useFusedConv(load.addon);
   useFusedLosses(true);
   useLeanSavedTensors(true);
+  useNativeTensorSums(load.addon);
   installed = state;
   if (!(await tf.setBackend('cpu'))) {
     uninstallNative();
@@ -223,6 +225,7 @@ export function uninstallNative(): void {
   useFusedConv(null);
   useFusedLosses(false);
   useLeanSavedTensors(false);
+  useNativeTensorSums(null);
   installed = null;
 }
 

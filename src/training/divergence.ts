@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../errors.js';
+import { nativeTensorSums } from '../backend/native/tensorSums.js';
 import type { CheckpointSummary } from './checkpoint.js';
 
 /** Weights above this in absolute value make a checkpoint a bad restart point (resuming from it diverges again). */
@@ -36,7 +37,7 @@ export class DivergenceError extends MtlError {
 /** Indices of the tensors holding a NaN or an infinity (or summing past float32's range). One small download. */
 export function nonFiniteTensors(tensors: readonly tf.Tensor[]): number[] {
   if (tensors.length === 0) return [];
-  const sums = tf.tidy(() => tf.stack(tensors.map((g) => tf.sum(g))).dataSync());
+  const sums = nativeTensorSums(tensors) ?? tf.tidy(() => tf.stack(tensors.map((g) => tf.sum(g))).dataSync());
   const bad: number[] = [];
   sums.forEach((v, i) => {
     if (!Number.isFinite(v)) bad.push(i);
