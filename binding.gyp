@@ -28,6 +28,7 @@
         "native/parallel.cc",
         "native/gemm.cc",
         "native/dense.cc",
+        "native/mixture.cc",
         "native/gemm_dispatch.cc",
         "native/gemm_portable.cc",
         "native/thin_gemm.cc",

@@ -69,6 +69,21 @@ struct Call {
     return static_cast<double*>(typed(i, napi_float64_array, "Float64Array", length));
   }
 
+  // An array of Float32Arrays of `length` values each, or nulls (nullptr).
+  std::vector<float*> f32_list_or_nulls(size_t i, int64_t length) const {
+    bool is_array = false;
+    check(napi_is_array(env, argv[i], &is_array), "is_array");
+    if (!is_array) throw ArgError("argument " + std::to_string(i) + " must be an array of Float32Arrays or nulls");
+    uint32_t count = 0;
+    check(napi_get_array_length(env, argv[i], &count), "array length");
+    Call items(*this);
+    items.argv.assign(count, nullptr);
+    for (uint32_t t = 0; t < count; ++t) check(napi_get_element(env, argv[i], t, &items.argv[t]), "element");
+    std::vector<float*> out(count);
+    for (uint32_t t = 0; t < count; ++t) out[t] = items.f32_or_null(t, length);
+    return out;
+  }
+
   // An array of Float32Arrays of `length` values each.
   std::vector<const float*> f32_list(size_t i, int64_t length) const {
     bool is_array = false;
@@ -371,6 +386,34 @@ napi_value AddN(napi_env env, napi_callback_info info) {
   });
 }
 
+// expertMixture(gate, experts, y, batch, count, features): y = Σ_e gate[:, e]·experts[e].
+napi_value ExpertMixture(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 6);
+    const int64_t batch = c.i64(3), count = c.i64(4), features = c.i64(5);
+    const std::vector<const float*> xs = c.f32_list(1, batch * features);
+    if (count < 1 || static_cast<int64_t>(xs.size()) != count) throw ArgError("expertMixture: experts must hold `count` (>= 1) arrays");
+    mtl::expert_mixture(c.f32(0, batch * count), xs.data(), count, batch, features, c.f32(2, batch * features));
+    return undefined(env);
+  });
+}
+
+// expertMixtureBackward(dy, gate, experts, dgate|null, dexperts (arrays or nulls), batch, count, features)
+napi_value ExpertMixtureBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 8);
+    const int64_t batch = c.i64(5), count = c.i64(6), features = c.i64(7);
+    const std::vector<const float*> xs = c.f32_list(2, batch * features);
+    const std::vector<float*> dxs = c.f32_list_or_nulls(4, batch * features);
+    if (count < 1 || static_cast<int64_t>(xs.size()) != count || static_cast<int64_t>(dxs.size()) != count) {
+      throw ArgError("expertMixtureBackward: experts and their gradients must hold `count` (>= 1) entries each");
+    }
+    mtl::expert_mixture_backward(c.f32(0, batch * features), c.f32(1, batch * count), xs.data(), count, batch, features,
+                                 c.f32_or_null(3, batch * count), dxs.data());
+    return undefined(env);
+  });
+}
+
 // batchNorm(x, y, n, mean, meanLength, variance, varianceLength, offset|null, offsetLength,
 //           scale|null, scaleLength, epsilon)
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
@@ -534,6 +577,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"expertMixture", nullptr, ExpertMixture, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"expertMixtureBackward", nullptr, ExpertMixtureBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},

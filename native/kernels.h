@@ -142,6 +142,15 @@ void reduce(int32_t op, const float* x, float* out, int32_t rank, const int64_t*
 // Row-wise softmax of a [rows, cols] matrix.
 void softmax(const float* x, float* y, int64_t rows, int64_t cols);
 
+// The gated sum of `count` experts of [batch, features] (MMoE/PLE, native/mixture.cc):
+// y[b, f] = Σ_e gate[b, e]·xs[e][b, f], summed in expert order; and its backward,
+// dgate[b, e] = Σ_f dy[b, f]·xs[e][b, f] and dxs[e][b, f] = gate[b, e]·dy[b, f] (a null
+// dgate or dxs[e] is not computed).
+void expert_mixture(const float* gate, const float* const* xs, int64_t count, int64_t batch, int64_t features,
+                    float* y);
+void expert_mixture_backward(const float* dy, const float* gate, const float* const* xs, int64_t count, int64_t batch,
+                             int64_t features, float* dgate, float* const* dxs);
+
 // Sum of `count` arrays of n values (AddN).
 void add_n(const float* const* xs, int64_t count, float* y, int64_t n);
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { expertMixture } from '../backend/native/fusedExpertMixture.js';
 import { applySymbolic } from './stages.js';
 
 /**
@@ -17,11 +18,8 @@ export class ExpertMixture extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [gate, ...experts] = inputs as tf.Tensor[];
-      const shape = experts[0]!.shape;
-      const batch = shape[0]!;
-      const stacked = tf.stack(experts.map((e) => tf.reshape(e, [batch, -1])), 1); // batch × E × features
-      const mixed = tf.matMul(tf.expandDims(gate!, 1), stacked as tf.Tensor3D); // batch × 1 × features
-      return tf.reshape(mixed, shape);
+      // One kernel each way on the native path; tfjs ops elsewhere.
+      return expertMixture(gate!, experts);
     });
   }
 }

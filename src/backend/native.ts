@@ -21,6 +21,7 @@ import { NATIVE_KERNELS } from './native/kernels/index.js';
 import { NATIVE_ADDED_KERNELS } from './native/kernels/optimizerUpdates.js';
 import { convGradient, convKernel, useFusedConv } from './native/fusedConv.js';
 import { denseGradient, denseKernel, useFusedDense } from './native/fusedDense.js';
+import { expertMixtureGradient, expertMixtureKernel, useFusedExpertMixture } from './native/fusedExpertMixture.js';
 import { FUSED_LOSS_GRADIENTS, FUSED_LOSS_KERNELS, useFusedLosses } from './native/fusedLosses.js';
 import { useLeanSavedTensors } from './native/leanSavedTensors.js';
 import { useNativeTensorSums } from './native/tensorSums.js';
@@ -112,13 +113,14 @@ let fusedGradientsRegistered = false;
 function registerAdded(addon: NativeAddon, state: Installed): void {
   const fusedDense = typeof addon.dense === 'function' && typeof addon.denseBackward === 'function';
   const fusedConv = typeof addon.conv2dBackward === 'function';
+  const fusedMixture = typeof addon.expertMixture === 'function' && typeof addon.expertMixtureBackward === 'function';
   if (!fusedGradientsRegistered) {
     // Registered once and left in place: without their kernels (added below, taken off
     // by uninstallNative) nothing reaches them.
-    for (const gradient of [denseGradient, convGradient, ...FUSED_LOSS_GRADIENTS]) tf.registerGradient(gradient);
+    for (const gradient of [denseGradient, convGradient, expertMixtureGradient, ...FUSED_LOSS_GRADIENTS]) tf.registerGradient(gradient);
     fusedGradientsRegistered = true;
   }
-  for (const kernel of [...NATIVE_ADDED_KERNELS, ...FUSED_LOSS_KERNELS, ...(fusedDense ? [denseKernel] : []), ...(fusedConv ? [convKernel] : [])]) {
+  for (const kernel of [...NATIVE_ADDED_KERNELS, ...FUSED_LOSS_KERNELS, ...(fusedDense ? [denseKernel] : []), ...(fusedConv ? [convKernel] : []), ...(fusedMixture ? [expertMixtureKernel] : [])]) {
     if (tf.getKernel(kernel.kernelName, 'cpu')) continue;
     tf.registerKernel({
       kernelName: kernel.kernelName,
@@ -189,6 +191,7 @@ export async function tryInstallNative(options: NativeOptions = {}): Promise<Nat
   registerMethodPasses(load.addon);
   useFusedDense(load.addon);
   useFusedConv(load.addon);
+  useFusedExpertMixture(load.addon);
   useFusedLosses(true);
   useLeanSavedTensors(true);
   useNativeTensorSums(load.addon);
@@ -223,6 +226,7 @@ export function uninstallNative(): void {
   useGradDropPasses(null);
   useFusedDense(null);
   useFusedConv(null);
+  useFusedExpertMixture(null);
   useFusedLosses(false);
   useLeanSavedTensors(false);
   useNativeTensorSums(null);

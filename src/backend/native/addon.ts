@@ -73,6 +73,17 @@ export interface NativeAddon {
     aStrides: Int32Array, bStrides: Int32Array): void;
   /** Sum (op 0) or max (op 1) over the dims flagged 1 in `reduceFlags`. */
   reduce(op: number, x: Float32Array, out: Float32Array, shape: Int32Array, reduceFlags: Int32Array): void;
+  /**
+   * The gated sum of `count` experts of [batch, features]: y[b, f] = Σ_e gate[b, e]·experts[e][b, f].
+   * Absent from an addon built before 2026-12-05.
+   */
+  expertMixture?(gate: Float32Array, experts: readonly Float32Array[], y: Float32Array, batch: number, count: number, features: number): void;
+  /**
+   * Its backward: dgate[b, e] = Σ_f dy[b, f]·experts[e][b, f] and dexperts[e] = gate[:, e]·dy
+   * (a null output is not computed).
+   */
+  expertMixtureBackward?(dy: Float32Array, gate: Float32Array, experts: readonly Float32Array[], dgate: Float32Array | null,
+    dexperts: ReadonlyArray<Float32Array | null>, batch: number, count: number, features: number): void;
   /** Row-wise softmax of a [rows, cols] matrix. */
   softmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
   /** Element-wise sum of several arrays of n values. */
