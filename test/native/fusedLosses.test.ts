@@ -149,14 +149,16 @@ describe('fused softmax cross-entropy and masked mean vs the composite ops on st
   });
 
   /** Σ w_t·L_t over losses L_t = Σ x_t² (null where `absent`) and its gradient on each x_t. */
-  function weightedRun(xs: tf.Tensor[], weights: number[], absent: ReadonlySet<number>) {
-    return tf.tidy(() => {
+  function weightedRun(xs: tf.Tensor[], weights: number[], absent: ReadonlySet<number>): { value: number; grads: Array<Float32Array | null> } {
+    let result!: { value: number; grads: Array<Float32Array | null> };
+    tf.tidy(() => {
       const { value, grads } = tf.engine().gradients(() => {
         const losses = xs.map((x, t) => (absent.has(t) ? null : tf.sum(tf.square(x)) as tf.Scalar));
         return weightedLossSum(losses, weights);
       }, xs, undefined, true);
-      return { value: value.dataSync()[0]!, grads: grads.map((g) => (g ? Float32Array.from(g.dataSync() as Float32Array) : null)) };
+      result = { value: value.dataSync()[0]!, grads: grads.map((g) => (g ? Float32Array.from(g.dataSync() as Float32Array) : null)) };
     });
+    return result;
   }
 
   for (const [label, weights, absent] of [

@@ -132,7 +132,7 @@ describe('the GEMM on each instruction set and BLAS vs stock cpu', { skip: skipN
             await compareKernel('Conv2D', () => ({ x: randomTensor(x, s++), filter: randomTensor(w, s++) }), conv, what, 2e-5);
             await compareKernel('FusedConv2D', () => ({ x: randomTensor(x, s++), filter: randomTensor(w, s++), bias: randomTensor([oc], s++) }),
               { ...conv, activation: 'relu' }, `${what} bias + relu`, 2e-5);
-            const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, strides as number, pad as 'same').shape);
+            const dyShape = tf.tidy(() => tf.conv2d(tf.zeros<tf.Rank>(x) as tf.Tensor4D, tf.zeros<tf.Rank>(w) as tf.Tensor4D, strides as number, pad as 'same').shape);
             await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(x, s++), dy: randomTensor(dyShape, s++) }),
               { ...conv, filterShape: w }, `${what} dw`, 5e-5);
           }
@@ -150,7 +150,7 @@ describe('the GEMM on each instruction set and BLAS vs stock cpu', { skip: skipN
           const x = [3, 11, 13, 5];
           const conv = { strides: [2, 1], pad: 'same', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
           await compareKernel('Conv2D', () => ({ x: randomTensor(x, 10), filter: randomTensor(w, 11) }), conv, `${name} conv2d [${w}]`, 2e-5);
-          const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, [2, 1], 'same').shape);
+          const dyShape = tf.tidy(() => tf.conv2d(tf.zeros<tf.Rank>(x) as tf.Tensor4D, tf.zeros<tf.Rank>(w) as tf.Tensor4D, [2, 1], 'same').shape);
           await compareKernel('Conv2DBackpropInput', () => ({ dy: randomTensor(dyShape, 12), filter: randomTensor(w, 13) }),
             { ...conv, inputShape: x }, `${name} conv2d dx [${w}]`, 2e-5);
           await compareKernel('Conv2DBackpropFilter', () => ({ x: randomTensor(x, 14), dy: randomTensor(dyShape, 15) }),
