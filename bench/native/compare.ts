@@ -19,7 +19,9 @@
  * PyTorch 2 CPU wheel, MKL + oneDNN); without it the first of /usr/bin/python3, python3
  * that imports torch (e.g. Debian's python3-torch 1.13). MTL_BENCH_PYTHON_BASELINE may
  * name a second one (e.g. /usr/bin/python3 with Debian's 1.13) for one more ratio column.
- * A busy machine (load average above half the CPUs) gets a warning: only quiet runs count.
+ * A shared machine (other processes keeping more than a quarter of a CPU busy on average
+ * during the runs; the load average where /proc is missing) gets a warning: only quiet
+ * runs count.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -27,7 +29,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { busyWarning, cpuDescription } from './machine.js';
+import { OtherCpuMeter, busyWarning, cpuDescription, sharedMachineWarning } from './machine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -92,6 +94,7 @@ if (!python) console.warn('PyTorch not found (set MTL_BENCH_PYTHON to a Python w
 console.log(`machine: ${cpuDescription()}`);
 const startWarning = busyWarning();
 if (startWarning) console.warn(startWarning);
+const meter = new OtherCpuMeter();
 const withBlas = addonHasBlas() && !process.argv.includes('--no-blas-column');
 const best = new Map<string, Result>();
 const loads: number[] = [];
@@ -173,10 +176,13 @@ for (const r of table.slice(1)) console.log(line(r));
 const versions = pythons.map(([n]) => `${n}: PyTorch ${String(best.get(`${n}-1`)?.['torch'] ?? '?')}`).join(', ');
 console.log(`\nRatios > 1: ours faster (for peak RSS: ours smaller). (T) = the thread count of the best run. ours: native path, ${String(best.get('ours-1')?.['kernels'] ?? '?')}; ${versions || 'no PyTorch'}.`);
 console.log(`machine: ${cpuDescription()}; 1-minute load average before each run and at the end: ${loads.map((l) => l.toFixed(1)).join(', ')}; best of ${rounds} rounds, ${seconds} s each.`);
-const endWarning = busyWarning();
-if (startWarning || endWarning || Math.max(...loads) > cpus().length / 2) {
-  console.warn('warning: the machine was busy during these runs; the wall-clock ratios are noisy (the per-CPU-second ratio at one thread holds up better). Rerun on a quiet machine.');
+const other = meter.otherCpus();
+if (other !== null) console.log(`other processes: ${other.toFixed(2)} CPUs busy on average during the runs (the machine's busy time less this benchmark's own processes)`);
+const sharedWarning = sharedMachineWarning(meter);
+if (sharedWarning) {
+  console.warn(sharedWarning);
+  console.warn('(the wall-clock ratios are noisy; the per-CPU-second ratio at one thread holds up better)');
 }
 if (jsonOut) {
-  writeFileSync(jsonOut, JSON.stringify({ machine: cpuDescription(), rounds, seconds: Number(seconds), loads, configs: Object.fromEntries(best), rows: jsonRows }, null, 2));
+  writeFileSync(jsonOut, JSON.stringify({ machine: cpuDescription(), rounds, seconds: Number(seconds), loads, otherCpus: other, configs: Object.fromEntries(best), rows: jsonRows }, null, 2));
 }
