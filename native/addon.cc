@@ -386,6 +386,18 @@ napi_value AddN(napi_env env, napi_callback_info info) {
   });
 }
 
+// weightedSum(arrays, weights, y, n): y = Σ_t weights[t]·arrays[t].
+napi_value WeightedSum(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Call c(env, info, 4);
+    const int64_t n = c.i64(3);
+    const std::vector<const float*> xs = c.f32_list(0, n);
+    if (xs.empty()) throw ArgError("weightedSum: needs at least one input");
+    mtl::weighted_sum(xs.data(), c.f32(1, static_cast<int64_t>(xs.size())), static_cast<int64_t>(xs.size()), c.f32(2, n), n);
+    return undefined(env);
+  });
+}
+
 // expertMixture(gate, experts, y, batch, count, features): y = Σ_e gate[:, e]·experts[e].
 napi_value ExpertMixture(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -577,6 +589,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightedSum", nullptr, WeightedSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"expertMixture", nullptr, ExpertMixture, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"expertMixtureBackward", nullptr, ExpertMixtureBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},

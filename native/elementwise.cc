@@ -9,6 +9,7 @@
 
 #include "kernels.h"
 #include "parallel.h"
+#include "simd_clones.h"
 
 namespace mtl {
 
@@ -268,6 +269,28 @@ void add_n(const float* const* xs, int64_t count, float* y, int64_t n) {
       for (int64_t i = begin; i < end; ++i) y[i] += x[i];
     }
   });
+}
+
+namespace {
+// out[begin:end) = Σ_t xs[t]·w[t] from 0, each product and sum rounded to float (the
+// clones have no FMA, so no contraction: the same floats as the scalar loop).
+MTL_VECTOR_CLONES
+void weighted_sum_range(const float* const* xs, const float* weights, int64_t count, float* __restrict out,
+                        int64_t begin, int64_t end) {
+  for (int64_t t = 0; t < count; ++t) {
+    const float* __restrict x = xs[t];
+    const float w = weights[t];
+    if (t == 0) {
+      for (int64_t i = begin; i < end; ++i) out[i] = 0.f + x[i] * w;
+    } else {
+      for (int64_t i = begin; i < end; ++i) out[i] = out[i] + x[i] * w;
+    }
+  }
+}
+}  // namespace
+
+void weighted_sum(const float* const* xs, const float* weights, int64_t count, float* y, int64_t n) {
+  parallel_for(n, 1 << 15, [&](int64_t begin, int64_t end) { weighted_sum_range(xs, weights, count, y, begin, end); });
 }
 
 }  // namespace mtl

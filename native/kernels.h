@@ -153,6 +153,9 @@ void expert_mixture_backward(const float* dy, const float* gate, const float* co
 
 // Sum of `count` arrays of n values (AddN).
 void add_n(const float* const* xs, int64_t count, float* y, int64_t n);
+// y = Σ_t weights[t]·xs[t] over `count` arrays of n values, accumulated from 0 in order
+// with every product and sum rounded to float (the composite mul/add ops' floats).
+void weighted_sum(const float* const* xs, const float* weights, int64_t count, float* y, int64_t n);
 
 // Batch normalisation with given statistics (tfjs FusedBatchNorm):
 // y[i] = offset[i % Lo] + (x[i] − mean[i % Lm])·scale[i % Ls]/√(variance[i % Lv] + ε)

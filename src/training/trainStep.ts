@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../errors.js';
 import type { MultiTaskModel } from '../architectures/multiTaskModel.js';
 import type { Batch } from '../data/dataset.js';
+import { fusedWeightedSum } from '../backend/native/fusedLosses.js';
 import { maskedMeanLoss, weightedLossSum } from '../tasks/losses.js';
 import type { GradientMode, WeightingMethod } from '../weighting/method.js';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -312,7 +313,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
     // The T×d gradient matrix, each row its task's gradients flattened in variable order
     // (one concatenation of all of them); then the Gramian (or the matrix) on the host.
     const k = presentIdx.length;
-    const matrix = untaped(() => tf.reshape(tf.concat(rows.flat().map((g) => tf.reshape(g, [-1]))), [k, -1]) as tf.Tensor2D);
+    const matrix = untaped(() => gradientMatrix(rows));
     // A non-finite loss or per-task gradient stops the step here, before the method sees it.
     let diverged = nonFiniteLosses(args, losses);
     if (!diverged) {
@@ -394,7 +395,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
         // through the encoder from the recorded z.
         const dz = direction
           ? tf.reshape(tf.tensor1d(direction), z.shape)
-          : rows.reduce<tf.Tensor>((acc, r, j) => tf.add(acc, tf.mul(r[0]!, presentWeights[j]!)), tf.zerosLike(z));
+          : weightedGradientSum(rows.map((r) => r[0]!), presentWeights, z);
         const grads = backward(z, shared, dz);
         shared.forEach((v, j) => sharedGrads.set(v, grads[j] ?? tf.keep(tf.zerosLike(v))));
       } else {
@@ -407,7 +408,7 @@ function gradientStep(batch: Batch, args: TrainStepArgs, present: boolean[], all
             tf.keep(
               combined
                 ? tf.reshape(combined.slice(offset, size), v.shape)
-                : rows.reduce<tf.Tensor>((acc, r, t) => tf.add(acc, tf.mul(r[j]!, presentWeights[t]!)), tf.zerosLike(v)),
+                : weightedGradientSum(rows.map((r) => r[j]!), presentWeights, v),
             ),
           );
           offset += size;
@@ -496,6 +497,37 @@ function addAuxiliaryGradients(
     }
   });
   return result;
+}
+
+/**
+ * Σ_t w_t·g_t over the tasks' gradients of one tensor shaped like `like`, accumulated
+ * from zeros in task order: one kernel on the native path (the same floats), else one
+ * multiply and one add per task.
+ */
+function weightedGradientSum(grads: readonly tf.Tensor[], weights: readonly number[], like: tf.Tensor): tf.Tensor {
+  return fusedWeightedSum(grads, weights) ??
+    grads.reduce<tf.Tensor>((acc, g, t) => tf.add(acc, tf.mul(g, weights[t]!)), tf.zerosLike(like));
+}
+
+/**
+ * The T×d matrix of the tasks' gradients, row t the gradients of task t flattened in
+ * variable order. On the cpu backend the values are copied into one new tensor (one
+ * engine call instead of a reshape per gradient and a concatenation); elsewhere tfjs ops
+ * (reading the values back would download them from the device).
+ */
+function gradientMatrix(rows: readonly tf.Tensor[][]): tf.Tensor2D {
+  const flat = rows.flat();
+  if (tf.getBackend() === 'cpu' && flat.every((g) => g.dtype === 'float32')) {
+    const d = rows[0]!.reduce((n, g) => n + g.size, 0);
+    const values = new Float32Array(rows.length * d);
+    let offset = 0;
+    for (const g of flat) {
+      values.set(g.dataSync() as Float32Array, offset);
+      offset += g.size;
+    }
+    return tf.tensor2d(values, [rows.length, d]);
+  }
+  return tf.reshape(tf.concat(flat.map((g) => tf.reshape(g, [-1]))), [rows.length, -1]) as tf.Tensor2D;
 }
 
 /** The k rows of a row-major matrix, as views. */

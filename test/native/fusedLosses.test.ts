@@ -185,6 +185,33 @@ describe('fused softmax cross-entropy and masked mean vs the composite ops on st
     });
   }
 
+  for (const [label, shape, weights] of [
+    ['one gradient of 1 value', [1], [0.3]],
+    ['three gradients [3, 5], awkward weights', [3, 5], [1 / 3, 2.5e-8, 1e7]],
+    ['four gradients [257, 129] (vectors and a tail), zero and negative weights', [257, 129], [0, -1.5, 2, 0.1]],
+    ['two gradients [2, 3, 4, 5]', [2, 3, 4, 5], [0.7, 0.7]],
+  ] as Array<[string, number[], number[]]>) {
+    test(`weighted gradient sum, ${label}: one kernel, the same floats as the composite ops on stock cpu`, async () => {
+      const before = tf.memory().numTensors;
+      const xs = weights.map((_, t) => randomTensor(shape, 500 + t, -3, 3));
+      const composite = () => tf.tidy(() => Float32Array.from(
+        xs.reduce<tf.Tensor>((acc, g, t) => tf.add(acc, tf.mul(g, weights[t]!)), tf.zerosLike(xs[0]!)).dataSync() as Float32Array));
+      let got!: Float32Array;
+      const ran = kernelsRun(() => {
+        got = tf.tidy(() => Float32Array.from(fusedWeightedSum(xs, weights)!.dataSync() as Float32Array));
+      });
+      assert.deepEqual(ran, [WEIGHTED_SUM_KERNEL]);
+      const want = await onStockCpu(composite);
+      assert.equal(got.length, want.length);
+      for (let i = 0; i < got.length; i++) assert.ok(Object.is(got[i], want[i]), `element ${i}: ${got[i]} vs ${want[i]}`);
+      // A mismatched shape is left to the composite ops.
+      const other = randomTensor([2], 9);
+      assert.equal(fusedWeightedSum([xs[0]!, other], [1, 1]), null);
+      tf.dispose([...xs, other]);
+      assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+    });
+  }
+
   test('weighted loss sum: hand-computed value and gradients, every loss absent gives 0, second order through it', () => {
     const before = tf.memory().numTensors;
     const a = tf.scalar(2), b = tf.scalar(-3);

@@ -84,6 +84,11 @@ export interface NativeAddon {
    */
   expertMixtureBackward?(dy: Float32Array, gate: Float32Array, experts: readonly Float32Array[], dgate: Float32Array | null,
     dexperts: ReadonlyArray<Float32Array | null>, batch: number, count: number, features: number): void;
+  /**
+   * y = Σ_t weights[t]·xs[t] over arrays of n values, from 0 in order, every product and
+   * sum rounded to float (no fused multiply-add). Absent from an addon built before 2026-12-05.
+   */
+  weightedSum?(xs: readonly Float32Array[], weights: Float32Array, y: Float32Array, n: number): void;
   /** Row-wise softmax of a [rows, cols] matrix. */
   softmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
   /** Element-wise sum of several arrays of n values. */

@@ -184,21 +184,31 @@ export const maskedMeanGradKernel: NativeAddedKernel = {
 };
 
 /**
- * Inputs the scalars `0`, `1`, … (task losses) and attr `weights` (one number per
- * input); output Σ_i w_i·L_i accumulated from 0 in input order, each weight rounded to
- * float32 and each product and sum too, as the composite `add(total, mul(L, w))` does.
+ * Inputs `0`, `1`, … of one shape (the task losses, scalars, or the tasks' gradients of
+ * one variable) and attr `weights` (one number per input); output Σ_i w_i·x_i
+ * element-wise, accumulated from 0 in input order, each weight rounded to float32 and
+ * each product and sum too, as the composite `add(total, mul(x, w))` does. Scalars are
+ * summed here; larger inputs by the addon (one vectorised pass, no fused multiply-add:
+ * the same floats) where it has `weightedSum`.
  */
 export const weightedSumKernel: NativeAddedKernel = {
   kernelName: WEIGHTED_SUM_KERNEL,
-  run({ inputs, backend, attrs }) {
+  run({ inputs, backend, attrs }, native) {
     const weights = attrs['weights'] as number[];
-    let total = 0;
-    for (let i = 0; i < weights.length; i++) {
-      const loss = input(backend, inputs, String(i), WEIGHTED_SUM_KERNEL)[0]!;
-      total = Math.fround(total + Math.fround(loss * Math.fround(weights[i]!)));
-    }
-    return makeOutput(backend, [], (out) => {
-      out[0] = total;
+    const xs = weights.map((_, i) => input(backend, inputs, String(i), WEIGHTED_SUM_KERNEL));
+    const shape = [...inputs['0']!.shape];
+    const n = xs[0]!.length;
+    if (xs.some((x) => x.length !== n)) throw new Error(`${WEIGHTED_SUM_KERNEL}: every input must have ${n} values`);
+    return makeOutput(backend, shape, (out) => {
+      if (n > 1 && typeof native.weightedSum === 'function') {
+        native.weightedSum(xs, Float32Array.from(weights), out, n);
+        return;
+      }
+      for (let j = 0; j < n; j++) {
+        let total = 0;
+        for (let i = 0; i < xs.length; i++) total = Math.fround(total + Math.fround(xs[i]![j]! * Math.fround(weights[i]!)));
+        out[j] = total;
+      }
     });
   },
 };
@@ -212,7 +222,7 @@ export const FUSED_LOSS_KERNELS: readonly NativeAddedKernel[] = [
 const run = (name: string, inputs: Record<string, tf.Tensor>) =>
   tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, {}) as tf.Tensor | tf.Tensor[];
 
-/** Gradient of {@link WEIGHTED_SUM_KERNEL}: input i gets w_i·dy, a scalar written directly (no kernel) off a recording tape. */
+/** Gradient of {@link WEIGHTED_SUM_KERNEL}: input i gets w_i·dy (for scalars off a recording tape, written directly: no kernel). */
 export const weightedSumGradient: tf.GradConfig = {
   kernelName: WEIGHTED_SUM_KERNEL,
   gradFunc: (dy, _saved, attrs) => {
@@ -221,7 +231,7 @@ export const weightedSumGradient: tf.GradConfig = {
     const grads: Record<string, () => tf.Tensor> = {};
     weights.forEach((w, i) => {
       grads[String(i)] = () => {
-        if (tapeRecording() || tf.getBackend() !== 'cpu') return tf.mul(grad, w);
+        if (tapeRecording() || tf.getBackend() !== 'cpu' || grad.rank !== 0) return tf.mul(grad, w);
         const dyValue = input(tf.backend() as unknown as CpuBackend, { dy: grad }, 'dy', WEIGHTED_SUM_KERNEL)[0]!;
         return tf.scalar(Math.fround(dyValue * Math.fround(w)));
       };
@@ -324,18 +334,21 @@ export function fusedMaskedMean(losses: tf.Tensor, mask: tf.Tensor): tf.Scalar |
 }
 
 /**
- * Σ_t w_t·L_t over the non-null scalar losses (in order) as one kernel, or null when
- * the fused losses are off, a loss does not fit, or every loss is null.
+ * Σ_t w_t·x_t over the non-null tensors (in order; all of one shape: the task losses,
+ * or the tasks' gradients of one variable) as one kernel, or null when the fused
+ * kernels are off, a tensor does not fit, or every one is null (the caller then runs
+ * the composite ops, which give the same floats).
  */
-export function fusedWeightedSum(losses: ReadonlyArray<tf.Tensor | null>, weights: readonly number[]): tf.Scalar | null {
+export function fusedWeightedSum<T extends tf.Tensor>(tensors: ReadonlyArray<T | null>, weights: readonly number[]): T | null {
   const inputs: Record<string, tf.Tensor> = {};
   const used: number[] = [];
-  losses.forEach((l, i) => {
-    if (!l) return;
-    inputs[String(used.length)] = l;
+  tensors.forEach((t, i) => {
+    if (!t) return;
+    inputs[String(used.length)] = t;
     used.push(weights[i]!);
   });
   const present = Object.values(inputs);
-  if (present.length === 0 || !onCpu(present) || present.some((l) => l.rank !== 0) || used.some((w) => typeof w !== 'number')) return null;
-  return tf.engine().runKernel(WEIGHTED_SUM_KERNEL, inputs as unknown as tf.NamedTensorMap, { weights: used } as unknown as tf.NamedAttrMap) as tf.Scalar;
+  const shape = present[0]?.shape;
+  if (!shape || !onCpu(present) || present.some((t) => !tf.util.arraysEqual(t.shape, shape)) || used.some((w) => typeof w !== 'number')) return null;
+  return tf.engine().runKernel(WEIGHTED_SUM_KERNEL, inputs as unknown as tf.NamedTensorMap, { weights: used } as unknown as tf.NamedAttrMap) as T;
 }
