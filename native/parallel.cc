@@ -1,10 +1,13 @@
-// Thread pool behind parallel_for: workers sleep on a condition variable between
-// jobs; the caller claims chunks too and returns once every chunk is done and no
-// worker still holds the job.
+// Thread pool behind parallel_for: between jobs workers spin for a short while (a
+// training step runs many small parallel loops a few microseconds apart, and waking a
+// sleeping thread costs more than most of them), then sleep on a condition variable;
+// the caller claims chunks too and returns once every chunk is done and no worker
+// still holds the job (spinning briefly on that too before it sleeps).
 #include "parallel.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
@@ -19,6 +22,37 @@
 namespace mtl {
 namespace {
 
+// How long an idle worker, or a caller waiting for the last chunks, spins before it
+// sleeps (MTL_NATIVE_SPIN_US; 0: sleep at once).
+int64_t spin_microseconds() {
+  static const int64_t us = [] {
+    const char* env = std::getenv("MTL_NATIVE_SPIN_US");
+    return env != nullptr ? std::max<int64_t>(0, std::atoll(env)) : int64_t(50);
+  }();
+  return us;
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins until `ready()` or the spin time is up; true when ready.
+template <typename F>
+bool spin_until(F ready) {
+  const int64_t us = spin_microseconds();
+  if (us == 0) return ready();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+  for (int i = 0;; ++i) {
+    if (ready()) return true;
+    cpu_relax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return ready();
+  }
+}
+
 class Pool {
  public:
   explicit Pool(int threads) : size_(threads < 1 ? 1 : threads) {
@@ -28,6 +62,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(m_);
       stop_ = true;
+      stop_flag_.store(true);
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
@@ -45,8 +80,9 @@ class Pool {
     }
     wake_.notify_all();
     work(job, chunks);
+    spin_until([&] { return done_.load() == chunks && active_.load() == 0; });
     std::unique_lock<std::mutex> lock(m_);
-    finished_.wait(lock, [&] { return done_.load() == chunks && active_ == 0; });
+    finished_.wait(lock, [&] { return done_.load() == chunks && active_.load() == 0; });
     job_ = nullptr;
   }
 
@@ -62,9 +98,10 @@ class Pool {
     for (;;) {
       const std::function<void(int64_t)>* job;
       int64_t chunks;
+      spin_until([&] { return stop_flag_.load(std::memory_order_relaxed) || generation_.load() != seen; });
       {
         std::unique_lock<std::mutex> lock(m_);
-        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        wake_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
         if (stop_) return;
         seen = generation_;
         if (job_ == nullptr) continue;  // woke after that job already finished
@@ -87,9 +124,10 @@ class Pool {
   std::condition_variable wake_, finished_;
   const std::function<void(int64_t)>* job_ = nullptr;
   int64_t chunks_ = 0;
-  int active_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<int> active_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
+  std::atomic<bool> stop_flag_{false};
   std::atomic<int64_t> next_{0}, done_{0};
 };
 
