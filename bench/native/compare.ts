@@ -29,7 +29,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { OtherCpuMeter, busyWarning, cpuDescription, sharedMachineWarning } from './machine.js';
+import { OtherCpuMeter, cpuDescription, sharedMachineWarning } from './machine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -92,8 +92,9 @@ const pythons: Array<[string, string]> = python ? [['torch', python]] : [];
 if (baseline && importsTorch(baseline) && baseline !== python) pythons.push(['baseline', baseline]);
 if (!python) console.warn('PyTorch not found (set MTL_BENCH_PYTHON to a Python with torch, e.g. a venv with `pip install torch`); showing ours only.');
 console.log(`machine: ${cpuDescription()}`);
-const startWarning = busyWarning();
-if (startWarning) console.warn(startWarning);
+// Other processes' CPU time is measured over the runs (the load average would count
+// this benchmark's own processes, and before the first run it still counts the work
+// that just ended): the warning, if any, comes after the table.
 const meter = new OtherCpuMeter();
 const withBlas = addonHasBlas() && !process.argv.includes('--no-blas-column');
 const best = new Map<string, Result>();
