@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadAddon } from '../../src/backend/native/addon.js';
 import { CONV_ACTIVATIONS, FUSED_CONV_KERNEL, fusedConv2d, useFusedConv } from '../../src/backend/native/fusedConv.js';
-import { assertClose, installNative, kernelsRun, onStockCpu, randomTensor, skipNative } from './helpers.js';
+import { assertClose, disposeWeights, installNative, kernelsRun, onStockCpu, randomTensor, sgdSteps, skipNative } from './helpers.js';
 
 /**
  * tf.layers.conv2d on the native path (the fused `MtlConv2D` kernel and its one-call
@@ -16,10 +16,6 @@ import { assertClose, installNative, kernelsRun, onStockCpu, randomTensor, skipN
 const load = loadAddon();
 const addon = load.ok ? load.addon : null;
 const info = addon?.info();
-
-function disposeWeights(layer: tf.layers.Layer): void {
-  for (const w of layer.weights) (w as unknown as { dispose(): void }).dispose();
-}
 
 interface Result {
   y: Float32Array;
@@ -156,27 +152,12 @@ describe('fused conv2d layer (MtlConv2D) vs tfjs stock cpu', { skip: skipNative 
   });
 
   test('a model trained with fused conv layers matches tfjs step for step', async () => {
-    const train = () => tf.tidy(() => {
-      const model = tf.sequential({
-        layers: [
-          tf.layers.conv2d({ inputShape: [9, 9, 2], filters: 5, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-          tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-          tf.layers.flatten(),
-          tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
-        ],
-      });
-      const optimizer = tf.train.sgd(0.05);
-      const x = randomTensor([6, 9, 9, 2], 70), target = randomTensor([6, 2], 71);
-      const losses: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const loss = optimizer.minimize(() => tf.losses.meanSquaredError(target, model.apply(x) as tf.Tensor) as tf.Scalar, true)!;
-        losses.push(loss.dataSync()[0]!);
-      }
-      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
-      model.dispose();
-      optimizer.dispose();
-      return { losses, weights };
-    });
+    const train = () => sgdSteps(() => [
+      tf.layers.conv2d({ inputShape: [9, 9, 2], filters: 5, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+    ], () => randomTensor([6, 9, 9, 2], 70), () => randomTensor([6, 2], 71), 0.05);
     const got = train();
     const want = await onStockCpu(train);
     assertClose(Float32Array.from(got.losses), Float32Array.from(want.losses), 1e-5, 'losses');

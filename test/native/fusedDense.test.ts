@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadAddon } from '../../src/backend/native/addon.js';
 import { DENSE_ACTIVATIONS, FUSED_DENSE_KERNEL, fusedDense } from '../../src/backend/native/fusedDense.js';
-import { assertClose, installNative, kernelsRun, onStockCpu, randomTensor, skipNative } from './helpers.js';
+import { assertClose, disposeWeights, installNative, kernelsRun, onStockCpu, randomTensor, sgdSteps, skipNative } from './helpers.js';
 
 /**
  * tf.layers.dense on the native path (the fused `MtlDense` kernel and its one-call
@@ -16,11 +16,6 @@ const load = loadAddon();
 const addon = load.ok ? load.addon : null;
 const info = addon?.info();
 
-
-/** Frees a layer's weights (a layer never applied to a symbolic input cannot be disposed). */
-function disposeWeights(layer: tf.layers.Layer): void {
-  for (const w of layer.weights) (w as unknown as { dispose(): void }).dispose();
-}
 
 interface Result {
   y: Float32Array;
@@ -145,25 +140,10 @@ describe('fused dense layer (MtlDense) vs tfjs stock cpu', { skip: skipNative ||
   });
 
   test('a model trained with fused dense layers matches tfjs step for step', async () => {
-    const train = () => tf.tidy(() => {
-      const model = tf.sequential({
-        layers: [
-          tf.layers.dense({ inputShape: [6], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-          tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-        ],
-      });
-      const optimizer = tf.train.sgd(0.1);
-      const x = randomTensor([20, 6], 70), target = randomTensor([20, 3], 71, 0, 1);
-      const losses: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const loss = optimizer.minimize(() => tf.losses.meanSquaredError(target, model.apply(x) as tf.Tensor) as tf.Scalar, true)!;
-        losses.push(loss.dataSync()[0]!);
-      }
-      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
-      model.dispose();
-      optimizer.dispose();
-      return { losses, weights };
-    });
+    const train = () => sgdSteps(() => [
+      tf.layers.dense({ inputShape: [6], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ], () => randomTensor([20, 6], 70), () => randomTensor([20, 3], 71, 0, 1), 0.1);
     const got = train();
     const want = await onStockCpu(train);
     assertClose(Float32Array.from(got.losses), Float32Array.from(want.losses), 1e-5, 'losses');

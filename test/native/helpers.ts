@@ -135,3 +135,32 @@ export function kernelsRun(fn: () => void): string[] {
   }
   return names;
 }
+
+/** Frees a layer's weights (a layer never applied to a symbolic input cannot be disposed). */
+export function disposeWeights(layer: tf.layers.Layer): void {
+  for (const w of layer.weights) (w as unknown as { dispose(): void }).dispose();
+}
+
+/**
+ * Five SGD steps (mean squared error) of a sequential model of `layers()` on the batch
+ * `x()` → `target()`, all made inside: each step's loss and the final weights, for
+ * comparing the native path with stock tfjs step for step.
+ */
+export function sgdSteps(layers: () => tf.layers.Layer[], x: () => tf.Tensor, target: () => tf.Tensor, learningRate: number):
+  { losses: number[]; weights: number[][] } {
+  let result!: { losses: number[]; weights: number[][] };
+  tf.tidy(() => {
+    const model = tf.sequential({ layers: layers() });
+    const optimizer = tf.train.sgd(learningRate);
+    const xs = x(), ys = target();
+    const losses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const loss = optimizer.minimize(() => tf.losses.meanSquaredError(ys, model.apply(xs) as tf.Tensor) as tf.Scalar, true)!;
+      losses.push(loss.dataSync()[0]!);
+    }
+    result = { losses, weights: model.getWeights().map((w) => Array.from(w.dataSync())) };
+    model.dispose();
+    optimizer.dispose();
+  });
+  return result;
+}

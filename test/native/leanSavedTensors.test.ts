@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { leanSavedTensorsActive, useLeanSavedTensors } from '../../src/backend/native/leanSavedTensors.js';
 import { uninstallNative } from '../../src/backend/native.js';
-import { installNative, randomTensor, skipNative } from './helpers.js';
+import { installNative, kernelsRun, randomTensor, skipNative } from './helpers.js';
 
 /**
  * The native path's lean copies of saved tensors (src/backend/native/leanSavedTensors.ts):
@@ -14,20 +14,9 @@ import { installNative, randomTensor, skipNative } from './helpers.js';
  * second-order gradients) under nested tapes, and tfjs's own behaviour back after
  * uninstalling.
  */
+/** Identity kernels the engine ran while `fn` ran (tfjs's copies of saved tensors). */
 function identityCalls(fn: () => void): number {
-  const engine = tf.engine() as unknown as { runKernelFunc(p: { kernelName?: string }): unknown };
-  const original = engine.runKernelFunc;
-  let count = 0;
-  engine.runKernelFunc = function (this: unknown, p) {
-    if (p.kernelName === 'Identity') count++;
-    return original.call(this, p);
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernelFunc = original;
-  }
-  return count;
+  return kernelsRun(fn).filter((k) => k === 'Identity').length;
 }
 
 /** f(x, w) = Σ tanh(x·w)² · sigmoid(x·w) + mean(w³): ops that save inputs and outputs. */
