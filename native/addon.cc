@@ -69,33 +69,33 @@ struct Call {
     return static_cast<double*>(typed(i, napi_float64_array, "Float64Array", length));
   }
 
-  // An array of Float32Arrays of `length` values each, or nulls (nullptr).
-  std::vector<float*> f32_list_or_nulls(size_t i, int64_t length) const {
+  // The elements of the JavaScript array argument i, as the arguments of a Call
+  // (`expected` names what the array must hold, in the error).
+  Call elements(size_t i, const char* expected) const {
     bool is_array = false;
     check(napi_is_array(env, argv[i], &is_array), "is_array");
-    if (!is_array) throw ArgError("argument " + std::to_string(i) + " must be an array of Float32Arrays or nulls");
+    if (!is_array) throw ArgError("argument " + std::to_string(i) + " must be an array of " + expected);
     uint32_t count = 0;
     check(napi_get_array_length(env, argv[i], &count), "array length");
     Call items(*this);
     items.argv.assign(count, nullptr);
     for (uint32_t t = 0; t < count; ++t) check(napi_get_element(env, argv[i], t, &items.argv[t]), "element");
-    std::vector<float*> out(count);
-    for (uint32_t t = 0; t < count; ++t) out[t] = items.f32_or_null(t, length);
-    return out;
+    return items;
   }
 
   // An array of Float32Arrays of `length` values each.
   std::vector<const float*> f32_list(size_t i, int64_t length) const {
-    bool is_array = false;
-    check(napi_is_array(env, argv[i], &is_array), "is_array");
-    if (!is_array) throw ArgError("argument " + std::to_string(i) + " must be an array of Float32Arrays");
-    uint32_t count = 0;
-    check(napi_get_array_length(env, argv[i], &count), "array length");
-    Call items(*this);
-    items.argv.assign(count, nullptr);
-    for (uint32_t t = 0; t < count; ++t) check(napi_get_element(env, argv[i], t, &items.argv[t]), "element");
-    std::vector<const float*> out(count);
-    for (uint32_t t = 0; t < count; ++t) out[t] = items.f32(t, length);
+    const Call items = elements(i, "Float32Arrays");
+    std::vector<const float*> out(items.argv.size());
+    for (size_t t = 0; t < out.size(); ++t) out[t] = items.f32(t, length);
+    return out;
+  }
+
+  // An array of Float32Arrays of `length` values each, or nulls (nullptr).
+  std::vector<float*> f32_list_or_nulls(size_t i, int64_t length) const {
+    const Call items = elements(i, "Float32Arrays or nulls");
+    std::vector<float*> out(items.argv.size());
+    for (size_t t = 0; t < out.size(); ++t) out[t] = items.f32_or_null(t, length);
     return out;
   }
 
