@@ -24,6 +24,7 @@ import type { NativeAddon } from './addon.js';
 import { float32Data, makeOutput, makeOutputs, tapeRecording, type CpuBackend } from './cpuTensors.js';
 import { convGeometry } from './kernels/conv2d.js';
 import type { NativeAddedKernel } from './kernels/optimizerUpdates.js';
+import { patchLayerCall, type LayerCallPatch } from './layerCallPatch.js';
 
 /** The kernel name of the fused convolution layer (registered on 'cpu' while the native path is installed). */
 export const FUSED_CONV_KERNEL = 'MtlConv2D';
@@ -165,16 +166,7 @@ interface ConvLayer {
   dilationRate?: number | number[];
 }
 
-type LayerCall = (this: ConvLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-
-let patched: { prototype: { call?: LayerCall }; own: LayerCall | undefined } | null = null;
-
-/** tfjs-layers' Conv2D class, found through the serialization registry. */
-function conv2dClass(): { prototype: { call?: LayerCall } } | null {
-  const map = (tf.serialization.SerializationMap.getMap() as unknown as { classNameMap: Record<string, [unknown, unknown]> }).classNameMap;
-  const cls = map['Conv2D']?.[0] as { prototype?: { call?: unknown } } | undefined;
-  return cls && typeof cls.prototype?.call === 'function' ? (cls as { prototype: { call?: LayerCall } }) : null;
-}
+let patched: LayerCallPatch | null = null;
 
 function dilationOne(d: number | number[] | undefined): boolean {
   return d === undefined || (Array.isArray(d) ? d.every((v) => v === 1) : d === 1);
@@ -187,12 +179,7 @@ function dilationOne(d: number | number[] | undefined): boolean {
 export function useFusedConv(native: NativeAddon | null): void {
   addon = native && typeof native.conv2dBackward === 'function' ? native : null;
   if (addon && !patched) {
-    const cls = conv2dClass();
-    if (!cls) return;
-    const proto = cls.prototype;
-    const own = Object.prototype.hasOwnProperty.call(proto, 'call') ? proto.call : undefined;
-    const inherited = proto.call!;
-    proto.call = function (this: ConvLayer, inputs, kwargs) {
+    patched = patchLayerCall<ConvLayer>('Conv2D', (inherited) => function (this: ConvLayer, inputs, kwargs) {
       const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
       const code = CONV_ACTIVATIONS[this.activation?.getClassName() ?? 'linear'];
       const kernel = this.kernel?.read();
@@ -206,11 +193,9 @@ export function useFusedConv(native: NativeAddon | null): void {
       if (!fits) return inherited.call(this, inputs, kwargs);
       return tf.tidy(() => fusedConv2d(input as tf.Tensor4D, kernel as tf.Tensor4D, bias as tf.Tensor1D | null,
         [strides[0]!, strides[1]!], this.padding as Pad, code));
-    };
-    patched = { prototype: proto, own };
+    });
   } else if (!addon && patched) {
-    if (patched.own) patched.prototype.call = patched.own;
-    else Reflect.deleteProperty(patched.prototype, 'call');
+    patched.restore();
     patched = null;
   }
 }

@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
 import { float32Data, makeOutput, makeOutputs, tapeRecording, type CpuBackend } from './cpuTensors.js';
 import type { NativeAddedKernel } from './kernels/optimizerUpdates.js';
+import { patchLayerCall, type LayerCallPatch } from './layerCallPatch.js';
 
 /** The kernel name of the fused dense layer (registered on 'cpu' while the native path is installed). */
 export const FUSED_DENSE_KERNEL = 'MtlDense';
@@ -134,16 +135,7 @@ interface DenseLayer {
   invokeCallHook(inputs: unknown, kwargs: unknown): void;
 }
 
-type LayerCall = (this: DenseLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-
-let patched: { prototype: { call: LayerCall }; original: LayerCall } | null = null;
-
-/** tfjs-layers' Dense class, found through the serialization registry (creating a layer would advance tfjs's layer-name counters). */
-function denseClass(): { prototype: { call: LayerCall } } | null {
-  const map = (tf.serialization.SerializationMap.getMap() as unknown as { classNameMap: Record<string, [unknown, unknown]> }).classNameMap;
-  const cls = map['Dense']?.[0] as { prototype?: { call?: unknown } } | undefined;
-  return cls && typeof cls.prototype?.call === 'function' ? (cls as { prototype: { call: LayerCall } }) : null;
-}
+let patched: LayerCallPatch | null = null;
 
 /**
  * Makes `tf.layers.dense` layers use {@link fusedDense} (and `MtlDense`'s native
@@ -152,10 +144,7 @@ function denseClass(): { prototype: { call: LayerCall } } | null {
 export function useFusedDense(native: NativeAddon | null): void {
   addon = native && typeof native.dense === 'function' && typeof native.denseBackward === 'function' ? native : null;
   if (addon && !patched) {
-    const cls = denseClass();
-    if (!cls) return;
-    const original = cls.prototype.call;
-    cls.prototype.call = function (this: DenseLayer, inputs, kwargs) {
+    patched = patchLayerCall<DenseLayer>('Dense', (original) => function (this: DenseLayer, inputs, kwargs) {
       const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
       const code = DENSE_ACTIVATIONS[this.activation?.getClassName() ?? 'linear'];
       const kernel = this.kernel?.read();
@@ -168,10 +157,9 @@ export function useFusedDense(native: NativeAddon | null): void {
         this.invokeCallHook(inputs, kwargs);
         return fusedDense(input, kernel, bias, code);
       });
-    };
-    patched = { prototype: cls.prototype, original };
+    });
   } else if (!addon && patched) {
-    patched.prototype.call = patched.original;
+    patched.restore();
     patched = null;
   }
 }
