@@ -118,6 +118,24 @@ inline void forward_pixels(const float* const* win, int n, const mtl::ConvGeomet
   }
 }
 
+// Calls f(in, tap) for each filter tap of pixel c's window that lies inside the input
+// (the window is clipped by padding): `in` points at the input's channels under the tap,
+// `tap` is its index ky·filter_w + kx.
+template <typename F>
+[[gnu::always_inline]] inline void for_each_tap_inside(const float* x, const PixelCursor& c, const mtl::ConvGeometry& g,
+                                                       F&& f) {
+  const int64_t y0 = c.y0(g), x0 = c.x0(g);
+  for (int64_t ky = 0; ky < g.filter_h; ++ky) {
+    const int64_t iy = y0 + ky;
+    if (iy < 0 || iy >= g.in_h) continue;
+    for (int64_t kx = 0; kx < g.filter_w; ++kx) {
+      const int64_t ix = x0 + kx;
+      if (ix < 0 || ix >= g.in_w) continue;
+      f(x + ((c.b * g.in_h + iy) * g.in_w + ix) * g.in_c, ky * g.filter_w + kx);
+    }
+  }
+}
+
 // One pixel whose window is clipped by padding: only the taps inside the input.
 template <int V>
 void forward_clipped(const float* x, const PixelCursor& c, const mtl::ConvGeometry& g, const float* wp, const float* bp,
@@ -126,21 +144,13 @@ void forward_clipped(const float* x, const PixelCursor& c, const mtl::ConvGeomet
   constexpr int W = V * kConvLanes;
   Vec acc[V];
   for (int v = 0; v < V; ++v) acc[v] = Isa::load(bp + v * kConvLanes);
-  const int64_t y0 = c.y0(g), x0 = c.x0(g);
-  for (int64_t ky = 0; ky < g.filter_h; ++ky) {
-    const int64_t iy = y0 + ky;
-    if (iy < 0 || iy >= g.in_h) continue;
-    for (int64_t kx = 0; kx < g.filter_w; ++kx) {
-      const int64_t ix = x0 + kx;
-      if (ix < 0 || ix >= g.in_w) continue;
-      const float* in = x + ((c.b * g.in_h + iy) * g.in_w + ix) * g.in_c;
-      const float* w = wp + (ky * g.filter_w + kx) * g.in_c * W;
-      for (int64_t ci = 0; ci < g.in_c; ++ci, w += W) {
-        const Vec a = Isa::broadcast(in + ci);
-        for (int v = 0; v < V; ++v) acc[v] = Isa::fma(a, Isa::load(w + v * kConvLanes), acc[v]);
-      }
+  for_each_tap_inside(x, c, g, [&](const float* in, int64_t tap) {
+    const float* w = wp + tap * g.in_c * W;
+    for (int64_t ci = 0; ci < g.in_c; ++ci, w += W) {
+      const Vec a = Isa::broadcast(in + ci);
+      for (int v = 0; v < V; ++v) acc[v] = Isa::fma(a, Isa::load(w + v * kConvLanes), acc[v]);
     }
-  }
+  });
   store_channels<V>(out, acc, last);
 }
 
@@ -236,21 +246,13 @@ void filter_clipped(const float* x, const PixelCursor& c, const float* grad, con
   constexpr int W = V * kConvLanes;
   Vec gv[V];
   load_channels<V>(grad, gv, last);
-  const int64_t y0 = c.y0(g), x0 = c.x0(g);
-  for (int64_t ky = 0; ky < g.filter_h; ++ky) {
-    const int64_t iy = y0 + ky;
-    if (iy < 0 || iy >= g.in_h) continue;
-    for (int64_t kx = 0; kx < g.filter_w; ++kx) {
-      const int64_t ix = x0 + kx;
-      if (ix < 0 || ix >= g.in_w) continue;
-      const float* in = x + ((c.b * g.in_h + iy) * g.in_w + ix) * g.in_c;
-      float* dst = acc + (ky * g.filter_w + kx) * g.in_c * W;
-      for (int64_t ci = 0; ci < g.in_c; ++ci, dst += W) {
-        const Vec a = Isa::broadcast(in + ci);
-        for (int v = 0; v < V; ++v) Isa::store(dst + v * kConvLanes, Isa::fma(a, gv[v], Isa::load(dst + v * kConvLanes)));
-      }
+  for_each_tap_inside(x, c, g, [&](const float* in, int64_t tap) {
+    float* dst = acc + tap * g.in_c * W;
+    for (int64_t ci = 0; ci < g.in_c; ++ci, dst += W) {
+      const Vec a = Isa::broadcast(in + ci);
+      for (int v = 0; v < V; ++v) Isa::store(dst + v * kConvLanes, Isa::fma(a, gv[v], Isa::load(dst + v * kConvLanes)));
     }
-  }
+  });
 }
 
 template <int V>
